@@ -1,0 +1,262 @@
+//! `spawn_blocking`: run blocking code on a bounded thread pool (asyncio's `to_thread` and
+//! `run_in_executor`).
+//!
+//! # Design
+//!
+//! Each runtime owns a pool, started lazily: a job queue under a `Mutex`, a `Condvar`, and up
+//! to `max_blocking_threads` worker threads. A new thread is started only when no idle
+//! worker is waiting; an idle worker exits after `blocking_keep_alive` without work. The
+//! result travels back in a small `Arc<Mutex<..>>` cell, and the worker wakes the waiting
+//! task through its waker, that is, through the cross-thread path (inject queue +
+//! `mio::Waker`), so a parked loop wakes up.
+//!
+//! When the runtime is dropped, queued jobs that did not start are dropped; running jobs
+//! finish on their thread (a thread cannot be interrupted), and their workers then exit.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::task::JoinHandle;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+struct PoolState {
+    queue: VecDeque<Job>,
+    threads: usize,
+    idle: usize,
+    /// Idle workers already signalled for queued jobs.
+    notified: usize,
+    shutdown: bool,
+}
+
+struct PoolInner {
+    state: Mutex<PoolState>,
+    work: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+}
+
+/// A runtime's pool of blocking threads.
+pub(crate) struct BlockingPool {
+    inner: Arc<PoolInner>,
+}
+
+impl PoolInner {
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(max_threads: usize, keep_alive: Duration) -> Self {
+        BlockingPool {
+            inner: Arc::new(PoolInner {
+                state: Mutex::new(PoolState {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    notified: 0,
+                    shutdown: false,
+                }),
+                work: Condvar::new(),
+                max_threads,
+                keep_alive,
+            }),
+        }
+    }
+
+    /// Queues `job`; starts a worker if none is idle and the bound allows.
+    fn execute(&self, job: Job) -> std::io::Result<()> {
+        let mut state = self.inner.lock();
+        if state.shutdown {
+            return Ok(()); // dropped with the runtime: its waiter is being dropped too
+        }
+        state.queue.push_back(job);
+        if state.idle > state.notified {
+            state.notified += 1;
+            self.inner.work.notify_one();
+        } else if state.threads < self.inner.max_threads {
+            state.threads += 1;
+            let inner = self.inner.clone();
+            let started = std::thread::Builder::new()
+                .name("evloop-blocking".into())
+                .spawn(move || worker(&inner));
+            if let Err(err) = started {
+                state.threads -= 1;
+                if state.threads == 0 {
+                    // No thread will ever take the job: give it back as an error.
+                    drop(state.queue.pop_back());
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops queued jobs and tells the workers to exit once idle.
+    pub(crate) fn shutdown(&self) {
+        let queued = {
+            let mut state = self.inner.lock();
+            state.shutdown = true;
+            std::mem::take(&mut state.queue)
+        };
+        self.inner.work.notify_all();
+        drop(queued);
+    }
+
+    /// Number of worker threads alive.
+    #[cfg(test)]
+    fn threads(&self) -> usize {
+        self.inner.lock().threads
+    }
+}
+
+fn worker(inner: &PoolInner) {
+    let mut state = inner.lock();
+    loop {
+        if let Some(job) = state.queue.pop_front() {
+            drop(state);
+            job(); // panics are caught inside the job
+            state = inner.lock();
+            continue;
+        }
+        if state.shutdown {
+            break;
+        }
+        state.idle += 1;
+        let (next, timeout) = inner
+            .work
+            .wait_timeout(state, inner.keep_alive)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state = next;
+        state.idle -= 1;
+        if state.notified > 0 {
+            state.notified -= 1;
+        }
+        if timeout.timed_out() && state.queue.is_empty() {
+            break;
+        }
+    }
+    state.threads -= 1;
+}
+
+struct Cell<T> {
+    result: Option<std::thread::Result<T>>,
+    waker: Option<Waker>,
+}
+
+/// The task-side future: waits for the worker's result and re-raises its panic (which the
+/// task turns into a `JoinError`).
+struct BlockingResult<T> {
+    cell: Arc<Mutex<Cell<T>>>,
+}
+
+impl<T> Future for BlockingResult<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut cell = self.cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match cell.result.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            Some(Err(payload)) => {
+                drop(cell);
+                resume_unwind(payload)
+            }
+            None => {
+                match &cell.waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => cell.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Runs `f` on the runtime's blocking thread pool and returns a handle to its result:
+/// asyncio's `asyncio.to_thread(f)` / `loop.run_in_executor(None, f)`.
+///
+/// Use it for blocking calls (file I/O, CPU-heavy work, blocking libraries) that would
+/// otherwise stall every task on the loop. At most `max_blocking_threads` run at once; more
+/// calls wait in a queue. A panic in `f` comes back as a [`JoinError`](crate::JoinError).
+///
+/// # Panics
+///
+/// Panics outside a runtime.
+///
+/// # Cancellation
+///
+/// [`JoinHandle::abort`] stops waiting for the result, but `f` runs to completion on its
+/// thread: a running thread cannot be interrupted.
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let sum = evloop::spawn_blocking(|| (1..=100u32).sum::<u32>()).await.unwrap();
+///     assert_eq!(sum, 5050);
+/// });
+/// ```
+#[doc(alias = "to_thread")]
+#[doc(alias = "run_in_executor")]
+#[track_caller]
+pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(core) = crate::runtime::current_core() else {
+        panic!("evloop::spawn_blocking: {}", NO_RUNTIME_HINT);
+    };
+    let cell = Arc::new(Mutex::new(Cell {
+        result: None,
+        waker: None,
+    }));
+    let job_cell = cell.clone();
+    let job: Job = Box::new(move || {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let waker = {
+            let mut cell = job_cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            cell.result = Some(result);
+            cell.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    });
+    if let Err(err) = core.shared.blocking.execute(job) {
+        let message = format!("evloop::spawn_blocking: could not start a thread: {err}");
+        cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).result =
+            Some(Err(Box::new(message)));
+    }
+    crate::runtime::spawn_inner(BlockingResult { cell }, None, location)
+}
+
+const NO_RUNTIME_HINT: &str = "there is no evloop runtime running on this thread; call it \
+    inside `evloop::run(...)` (outside one, `std::thread::spawn` is the tool)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_workers_retire() {
+        let pool = BlockingPool::new(2, Duration::from_millis(20));
+        let (tx, rx) = std::sync::mpsc::channel();
+        pool.execute(Box::new(move || tx.send(()).unwrap())).unwrap();
+        rx.recv().unwrap();
+        assert_eq!(pool.threads(), 1);
+        let mut waited = 0;
+        while pool.threads() > 0 && waited < 500 {
+            std::thread::sleep(Duration::from_millis(10));
+            waited += 1;
+        }
+        assert_eq!(pool.threads(), 0, "an idle worker must exit after keep_alive");
+    }
+}

@@ -1,0 +1,250 @@
+//! `gather` and `try_gather`, with one waker per child.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+/// Which children were woken since the parent last looked, and the parent's waker.
+struct ReadyList {
+    inner: Mutex<ReadyInner>,
+    /// `queued[i]`: child `i` is in `inner.ready` (so a second wake does not add it twice).
+    queued: Box<[AtomicBool]>,
+}
+
+struct ReadyInner {
+    ready: Vec<usize>,
+    parent: Option<Waker>,
+}
+
+/// The waker of one child: marks it ready, then wakes the parent.
+struct ChildWaker {
+    index: usize,
+    list: Arc<ReadyList>,
+}
+
+impl Wake for ChildWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.list.queued[self.index].swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let parent = {
+            let mut inner = self.list.inner.lock().unwrap_or_else(|p| p.into_inner());
+            inner.ready.push(self.index);
+            inner.parent.clone()
+        };
+        if let Some(parent) = parent {
+            parent.wake();
+        }
+    }
+}
+
+/// The shared engine of `gather` and `try_gather`.
+struct JoinAll<F: Future> {
+    children: Vec<Option<Pin<Box<F>>>>,
+    outputs: Vec<Option<F::Output>>,
+    wakers: Vec<Option<Waker>>,
+    list: Arc<ReadyList>,
+    /// Scratch buffer of ready indices.
+    batch: Vec<usize>,
+    remaining: usize,
+}
+
+// Children are pinned in their own boxes and outputs are never pinned, so moving a
+// `JoinAll` is fine whatever the types.
+impl<F: Future> Unpin for JoinAll<F> {}
+
+impl<F: Future> JoinAll<F> {
+    fn new(futures: impl IntoIterator<Item = F>) -> Self {
+        let children: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+        let n = children.len();
+        let list = Arc::new(ReadyList {
+            inner: Mutex::new(ReadyInner {
+                ready: (0..n).collect(),
+                parent: None,
+            }),
+            queued: (0..n).map(|_| AtomicBool::new(true)).collect(),
+        });
+        JoinAll {
+            outputs: (0..n).map(|_| None).collect(),
+            wakers: (0..n).map(|_| None).collect(),
+            children,
+            list,
+            batch: Vec::new(),
+            remaining: n,
+        }
+    }
+
+    /// Polls the woken children. Returns `Ready(Ok(outputs))` when all are done, or
+    /// `Ready(Err(output))` as soon as `fails(&output)` says so.
+    fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        fails: impl Fn(&F::Output) -> bool,
+    ) -> Poll<Result<Vec<F::Output>, F::Output>> {
+        {
+            let mut inner = self.list.inner.lock().unwrap_or_else(|p| p.into_inner());
+            match &inner.parent {
+                Some(parent) if parent.will_wake(cx.waker()) => {}
+                _ => inner.parent = Some(cx.waker().clone()),
+            }
+            std::mem::swap(&mut inner.ready, &mut self.batch);
+        }
+        for i in 0..self.batch.len() {
+            let index = self.batch[i];
+            self.list.queued[index].store(false, Ordering::Release);
+            let Some(child) = self.children[index].as_mut() else { continue };
+            let list = &self.list;
+            let waker = self.wakers[index].get_or_insert_with(|| {
+                Waker::from(Arc::new(ChildWaker {
+                    index,
+                    list: list.clone(),
+                }))
+            });
+            if let Poll::Ready(output) = child.as_mut().poll(&mut Context::from_waker(waker)) {
+                self.children[index] = None;
+                self.remaining -= 1;
+                if fails(&output) {
+                    self.batch.clear();
+                    self.children.clear(); // drop the others now
+                    return Poll::Ready(Err(output));
+                }
+                self.outputs[index] = Some(output);
+            }
+        }
+        self.batch.clear();
+        if self.remaining == 0 {
+            let outputs = std::mem::take(&mut self.outputs);
+            return Poll::Ready(Ok(outputs.into_iter().map(|o| o.expect("every child finished")).collect()));
+        }
+        Poll::Pending
+    }
+}
+
+/// Runs all futures concurrently and returns their outputs in input order: asyncio's
+/// `asyncio.gather(*aws)`.
+///
+/// The futures run inside the calling task (nothing is spawned). Each child has its own
+/// waker: when one is woken, only that one is polled again.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// evloop::run(async {
+///     let delays = [30u64, 10, 20];
+///     let out = evloop::gather(delays.map(|ms| async move {
+///         evloop::sleep(Duration::from_millis(ms)).await;
+///         ms
+///     }))
+///     .await;
+///     assert_eq!(out, [30, 10, 20]); // input order, not completion order
+/// });
+/// ```
+///
+/// # Cancellation
+///
+/// Dropping the returned future drops every child, finished or not.
+#[doc(alias = "asyncio.gather")]
+#[doc(alias = "join_all")]
+pub fn gather<I>(futures: I) -> Gather<<I::Item as IntoFuture>::IntoFuture>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+{
+    Gather {
+        inner: JoinAll::new(futures.into_iter().map(IntoFuture::into_future)),
+    }
+}
+
+/// Future returned by [`gather`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Gather<F: Future> {
+    inner: JoinAll<F>,
+}
+
+impl<F: Future> Future for Gather<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.poll(cx, |_| false).map(|outputs| match outputs {
+            Ok(outputs) => outputs,
+            Err(_) => unreachable!("gather never fails early"),
+        })
+    }
+}
+
+impl<F: Future> fmt::Debug for Gather<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gather").field("remaining", &self.inner.remaining).finish()
+    }
+}
+
+/// Runs fallible futures concurrently: all their values in input order, or the first error
+/// (the other futures are then dropped): asyncio's `gather` without `return_exceptions`.
+///
+/// # Errors
+///
+/// The first error any future returns, in completion order.
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let ok = evloop::try_gather([async { Ok::<_, String>(1) }, async { Ok(2) }]).await;
+///     assert_eq!(ok, Ok(vec![1, 2]));
+///     let err = evloop::try_gather([
+///         Box::pin(async { Ok(1) }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, String>>>>,
+///         Box::pin(async { Err("no".to_string()) }),
+///     ])
+///     .await;
+///     assert_eq!(err, Err("no".to_string()));
+/// });
+/// ```
+///
+/// # Cancellation
+///
+/// Dropping the returned future drops every child.
+#[doc(alias = "try_join_all")]
+pub fn try_gather<I, T, E>(futures: I) -> TryGather<<I::Item as IntoFuture>::IntoFuture>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture<Output = Result<T, E>>,
+{
+    TryGather {
+        inner: JoinAll::new(futures.into_iter().map(IntoFuture::into_future)),
+    }
+}
+
+/// Future returned by [`try_gather`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct TryGather<F: Future> {
+    inner: JoinAll<F>,
+}
+
+impl<F, T, E> Future for TryGather<F>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Result<Vec<T>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.poll(cx, Result::is_err).map(|outputs| match outputs {
+            Ok(outputs) => Ok(outputs.into_iter().filter_map(Result::ok).collect()),
+            Err(Err(err)) => Err(err),
+            Err(Ok(_)) => unreachable!("only errors fail early"),
+        })
+    }
+}
+
+impl<F: Future> fmt::Debug for TryGather<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryGather").field("remaining", &self.inner.remaining).finish()
+    }
+}

@@ -1,0 +1,84 @@
+//! evloop: a single-threaded async runtime shaped after Python's asyncio.
+//!
+//! One event loop per thread: tasks are polled on the thread that runs the loop, so they
+//! need not be `Send`, and everything on top (sleep, timeouts, joins) is cheap and
+//! predictable.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//!
+//! async fn greet(name: &str) {
+//!     println!("Hello, {name}!");
+//!     evloop::sleep(Duration::from_millis(100)).await;
+//! }
+//!
+//! let start = Instant::now();
+//! evloop::run(async {
+//!     evloop::gather(["Alice", "Bob", "Eve"].map(greet)).await; // ~100 ms, not 300 ms
+//! });
+//! assert!(start.elapsed() >= Duration::from_millis(100));
+//! ```
+//!
+//! # asyncio ↔ evloop
+//!
+//! | asyncio | evloop |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`]`(main())` |
+//! | event loop object | [`Runtime`] (`new`, `builder`, `block_on`) |
+//! | `asyncio.create_task(coro)` | [`spawn`]`(fut) -> `[`JoinHandle`] (`!Send` futures welcome) |
+//! | `task.cancel()`, `task.done()` | [`JoinHandle::abort`], [`JoinHandle::is_finished`] |
+//! | `await task` | `handle.await -> Result<T, `[`JoinError`]`>` |
+//! | `asyncio.sleep(d)` | [`sleep`], [`sleep_until`], [`interval`] |
+//! | `asyncio.sleep(0)` | [`yield_now`] |
+//! | `asyncio.gather(*aws)` | [`gather`] (same type, input order), [`join!`] (mixed types) |
+//! | `gather` failing fast | [`try_gather`], [`try_join!`] |
+//! | `asyncio.wait_for(aw, t)` | [`wait_for`]`(t, fut)`, [`wait_until`]`(deadline, fut)` |
+//! | `asyncio.wait(..., FIRST_COMPLETED)` | [`select`], [`race`] |
+//! | `asyncio.to_thread(f)`, `run_in_executor` | [`spawn_blocking`] |
+//! | `run_coroutine_threadsafe` | [`Handle::spawn`] |
+//! | `loop.add_reader(fd, cb)` | [`io::IoSource`] |
+//!
+//! # Layout
+//!
+//! ```text
+//!          ┌──────────── Runtime (one thread) ─────────────┐
+//! spawn ──►│ Executor: Slab<Task>  ◄── run queue (ids)      │
+//!          │      ▲ poll                 ▲ wake: same thread → push id
+//!          │      │                      │       other thread → inject queue + mio::Waker
+//!          │ Reactor: mio::Poll ── readiness ──► wakers of I/O sources
+//!          │ Timers: hierarchical wheel ──► wakers of Sleep futures
+//!          └────────────────────────────────────────────────┘
+//! ```
+//!
+//! * [`runtime`]: `Runtime`, `run`, `spawn`, `Handle`; the loop turn (`runtime/core.rs`).
+//! * [`task`]: the slab of tasks, wakers, `JoinHandle`.
+//! * `reactor`: `mio::Poll` and per-source readiness; [`io::IoSource`] is its public face.
+//! * [`time`]: the timer wheel, `sleep`, `interval`, `wait_for`.
+//! * [`join`]: `gather`, `join!`, `select`.
+//! * `blocking`: the `spawn_blocking` thread pool.
+
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub,
+    clippy::undocumented_unsafe_blocks
+)]
+#![doc(test(attr(deny(warnings))))]
+
+mod blocking;
+pub mod io;
+pub mod join;
+mod reactor;
+pub mod runtime;
+pub mod task;
+pub mod time;
+
+pub use blocking::spawn_blocking;
+pub use join::{Either, gather, race, select, try_gather};
+pub use runtime::{Handle, RemoteJoinHandle, Runtime, run, spawn, spawn_named};
+pub use task::{JoinError, JoinHandle, yield_now};
+pub use time::{
+    Interval, MissedTickBehavior, Sleep, TimeoutError, interval, interval_at, sleep, sleep_until,
+    wait_for, wait_until,
+};

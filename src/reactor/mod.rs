@@ -1,0 +1,158 @@
+//! The reactor: one `mio::Poll`, and the readiness of every registered I/O source.
+//!
+//! # Design
+//!
+//! Each source registers once, edge-triggered, for both directions, and gets a
+//! [`ScheduledIo`] slot in a slab: its readiness bits and the wakers of its reader and its
+//! writer. The mio `Token` of a source packs its slab key and the slot's generation, so an
+//! event still queued for a source that was dropped (and whose key was reused) is
+//! recognised as stale and ignored.
+//!
+//! # Ground rules
+//!
+//! * Readiness is set by events and cleared only by [`Registration::clear_readiness`], which
+//!   callers use after an operation returned `WouldBlock`. A clear carries the event tick it
+//!   saw, so it never erases readiness that arrived after it (the tick changed).
+//! * `READ_CLOSED`, `WRITE_CLOSED` and `ERROR` are sticky: once the peer closed, reads return
+//!   EOF or an error, never `WouldBlock`.
+//! * `turn` collects wakers and returns them; the caller wakes them after releasing the
+//!   reactor's borrow (wake outside the borrow).
+
+mod registration;
+mod scheduled_io;
+
+pub(crate) use registration::{Direction, Registration};
+pub(crate) use scheduled_io::ScheduledIo;
+
+use std::io;
+use std::time::Duration;
+
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+/// Token of the `mio::Waker` that other threads use to wake the loop. Slab keys never
+/// reach it: a token packs a 31-bit generation above a 32-bit key.
+pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
+
+const GENERATION_MASK: u32 = (1 << 31) - 1;
+
+/// Owner of the `mio::Poll` and of every source's readiness.
+pub(crate) struct Reactor {
+    poll: Poll,
+    events: Events,
+    sources: Slab<ScheduledIo>,
+    generations: Vec<u32>,
+    /// Number of `turn`s and of events seen (for metrics).
+    pub(crate) turns: u64,
+    pub(crate) events_seen: u64,
+}
+
+impl Reactor {
+    /// Creates the poller and the cross-thread `mio::Waker`.
+    pub(crate) fn new(events_capacity: usize) -> io::Result<(Reactor, mio::Waker)> {
+        let poll = Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let reactor = Reactor {
+            poll,
+            events: Events::with_capacity(events_capacity),
+            sources: Slab::new(),
+            generations: Vec::new(),
+            turns: 0,
+            events_seen: 0,
+        };
+        Ok((reactor, waker))
+    }
+
+    /// Whether any I/O source is registered. With none, a non-blocking turn can only report
+    /// the cross-thread waker, which the runtime tracks with an atomic flag instead: the
+    /// executor then skips the `epoll_wait` syscall.
+    pub(crate) fn has_sources(&self) -> bool {
+        !self.sources.is_empty()
+    }
+
+    /// Registers `source` for read and write readiness; returns its slab key and generation.
+    pub(crate) fn register(&mut self, source: &mut impl mio::event::Source) -> io::Result<(u32, u32)> {
+        let entry = self.sources.vacant_entry();
+        let key = entry.key();
+        if key >= u32::MAX as usize {
+            return Err(io::Error::other("evloop: too many I/O sources on one runtime"));
+        }
+        if self.generations.len() <= key {
+            self.generations.resize(key + 1, 0);
+        }
+        let generation = self.generations[key];
+        let token = Token(((generation as usize) << 32) | key);
+        self.poll
+            .registry()
+            .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
+        entry.insert(ScheduledIo::new(generation));
+        Ok((key as u32, generation))
+    }
+
+    /// Deregisters `source` and frees its slot. The slot's wakers are returned so the caller
+    /// drops them outside the borrow.
+    pub(crate) fn deregister(
+        &mut self,
+        source: &mut impl mio::event::Source,
+        key: u32,
+        generation: u32,
+    ) -> Option<ScheduledIo> {
+        // An error here means the fd is already gone from the epoll set; nothing to undo.
+        let _ = self.poll.registry().deregister(source);
+        self.release(key, generation)
+    }
+
+    /// Frees the slot of a source without touching the OS registration (the fd was closed,
+    /// which removes it from the epoll set).
+    pub(crate) fn release(&mut self, key: u32, generation: u32) -> Option<ScheduledIo> {
+        let slot = self.get_mut(key, generation)?;
+        let _ = slot;
+        let io = self.sources.remove(key as usize);
+        self.generations[key as usize] = (generation + 1) & GENERATION_MASK;
+        Some(io)
+    }
+
+    /// The slot of a live registration.
+    pub(crate) fn get_mut(&mut self, key: u32, generation: u32) -> Option<&mut ScheduledIo> {
+        self.sources
+            .get_mut(key as usize)
+            .filter(|io| io.generation == generation)
+    }
+
+    /// Waits for events (at most `timeout`; `None` blocks until one arrives) and records
+    /// them, pushing the wakers to wake on `wakers`. Returns the number of events.
+    ///
+    /// `EINTR` is not an error: it returns `Ok(0)` and the loop simply turns again.
+    pub(crate) fn turn(
+        &mut self,
+        timeout: Option<Duration>,
+        wakers: &mut Vec<std::task::Waker>,
+    ) -> io::Result<usize> {
+        self.turns += 1;
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(err) => return Err(err),
+        }
+        let mut count = 0;
+        for event in self.events.iter() {
+            count += 1;
+            let token = event.token();
+            if token == WAKE_TOKEN {
+                continue;
+            }
+            let key = token.0 as u32;
+            let generation = (token.0 >> 32) as u32;
+            let Some(io) = self
+                .sources
+                .get_mut(key as usize)
+                .filter(|io| io.generation == generation)
+            else {
+                continue; // stale event for a source that is gone
+            };
+            io.set_readiness(event, wakers);
+        }
+        self.events_seen += count as u64;
+        Ok(count)
+    }
+}

@@ -1,0 +1,146 @@
+//! `Registration`: a source's RAII handle on its readiness slot.
+
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::scheduled_io::{READ_INTEREST, STICKY, WRITE_INTEREST};
+use crate::runtime::Core;
+
+/// Which side of a source a task waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    fn mask(self) -> u8 {
+        match self {
+            Direction::Read => READ_INTEREST,
+            Direction::Write => WRITE_INTEREST,
+        }
+    }
+}
+
+/// Readiness observed by `poll_ready`, to pass back to `clear_readiness`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadyEvent {
+    tick: u32,
+    ready: u8,
+}
+
+/// A source registered with the current runtime's reactor.
+///
+/// The owner keeps the source beside it and must call [`deregister`](Self::deregister) with
+/// it before dropping (types in `io` and `net` do so in `Drop`). A `Registration` dropped
+/// without that still frees its slot; the OS registration goes away when the fd closes.
+pub(crate) struct Registration {
+    core: Rc<Core>,
+    key: u32,
+    generation: u32,
+}
+
+impl Registration {
+    /// Registers `source` with the runtime running on this thread.
+    ///
+    /// Errors if there is none, or if the OS refuses the registration.
+    pub(crate) fn new(source: &mut impl mio::event::Source) -> io::Result<Registration> {
+        let core = crate::runtime::current_core().ok_or_else(|| {
+            io::Error::other(
+                "evloop: no runtime on this thread; create I/O objects inside evloop::run or \
+                 Runtime::block_on",
+            )
+        })?;
+        let (key, generation) = core.reactor.borrow_mut().register(source)?;
+        Ok(Registration {
+            core,
+            key,
+            generation,
+        })
+    }
+
+    /// Ready when the source is (or may be) ready in `direction`; otherwise stores the
+    /// waker (unless an equivalent one is stored) and returns `Pending`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let mut reactor = self.core.reactor.borrow_mut();
+        let Some(io) = reactor.get_mut(self.key, self.generation) else {
+            return Poll::Ready(Err(io::Error::other("evloop: I/O source was deregistered")));
+        };
+        let ready = io.readiness & direction.mask();
+        if ready != 0 {
+            return Poll::Ready(Ok(ReadyEvent {
+                tick: io.tick,
+                ready,
+            }));
+        }
+        let slot = match direction {
+            Direction::Read => &mut io.reader,
+            Direction::Write => &mut io.writer,
+        };
+        let old = match slot {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            _ => slot.replace(cx.waker().clone()),
+        };
+        drop(reactor);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// Forgets the readiness seen in `event`, after an operation returned `WouldBlock`.
+    /// Does nothing if an event arrived since (the tick moved on).
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let mut reactor = self.core.reactor.borrow_mut();
+        if let Some(io) = reactor.get_mut(self.key, self.generation) {
+            if io.tick == event.tick {
+                io.readiness &= !(event.ready & !STICKY);
+            }
+        }
+    }
+
+    /// Runs `op` once the source is ready in `direction`, retrying while it returns
+    /// `WouldBlock` (clearing readiness each time). This is the edge-triggered contract:
+    /// readiness is only forgotten after the OS said `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.poll_ready(cx, direction) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Removes `source` from the reactor and frees the slot. Idempotent.
+    pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source) {
+        let removed = self
+            .core
+            .reactor
+            .borrow_mut()
+            .deregister(source, self.key, self.generation);
+        drop(removed);
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // If the owner already deregistered, this finds a newer generation and does nothing.
+        let removed = self.core.reactor.borrow_mut().release(self.key, self.generation);
+        drop(removed);
+    }
+}

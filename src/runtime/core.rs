@@ -1,0 +1,292 @@
+//! `Core`: everything one runtime owns, and the loop turn that drives it.
+//!
+//! # Ground rules
+//!
+//! * `Core` lives in an `Rc`, shared by the `Runtime`, the thread-local `CURRENT` while the
+//!   loop runs, and each `JoinHandle` / I/O registration. It never leaves its thread.
+//! * Every field with interior mutability is borrowed briefly, and **never across user
+//!   code**: futures are moved out of the task store to be polled or dropped, wakers are
+//!   collected into a buffer and woken after the borrow ends.
+//! * What other threads may touch lives in [`Shared`] (behind an `Arc`).
+//!
+//! # The loop turn
+//!
+//! ```text
+//! poll the block_on future if it was woken
+//! → poll at most `event_interval` tasks from the run queue, in FIFO order
+//! → park: poll the reactor (blocking until the next timer deadline only if nothing is
+//!   ready), fire due timers, wake their waiters, run remote wakes and spawns
+//! ```
+//!
+//! Parking at least every `event_interval` polls is the fairness rule: a task that wakes
+//! itself forever cannot starve I/O or timers. When no I/O source is registered and nothing
+//! must wait, the non-blocking reactor poll is skipped: it could only report the
+//! cross-thread waker, which [`Shared`] tracks with an atomic flag.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::Location;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use super::builder::Config;
+use super::context;
+use super::shared::{Remote, Shared};
+use crate::reactor::Reactor;
+use crate::task::store::{ABORT, COMPLETE, DETACHED, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore};
+use crate::task::waker::task_waker;
+use crate::task::{Id, JoinHandle, RawTask, TaskCell};
+use crate::time::wheel::{TimerKey, Wheel};
+
+/// One runtime's state. See the module docs for the rules.
+pub(crate) struct Core {
+    /// Unique among all runtimes ever created in this process.
+    pub(crate) id: u64,
+    /// Index in the global registry of runtimes; carried by wakers.
+    pub(crate) tag: u16,
+    pub(crate) tasks: RefCell<TaskStore>,
+    pub(crate) timers: RefCell<Wheel>,
+    pub(crate) reactor: RefCell<Reactor>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) config: Config,
+    /// The `block_on` future was woken.
+    main_woken: Cell<bool>,
+    /// The task being polled.
+    pub(crate) current_task: Cell<Option<Id>>,
+    /// Reused buffers.
+    wakers: RefCell<Vec<Waker>>,
+    remote: RefCell<Vec<Remote>>,
+}
+
+impl Core {
+    pub(crate) fn new(id: u64, tag: u16, reactor: Reactor, shared: Arc<Shared>, config: Config) -> Self {
+        Core {
+            id,
+            tag,
+            tasks: RefCell::new(TaskStore::default()),
+            timers: RefCell::new(Wheel::new(Instant::now())),
+            reactor: RefCell::new(reactor),
+            shared,
+            config,
+            main_woken: Cell::new(false),
+            current_task: Cell::new(None),
+            wakers: RefCell::new(Vec::new()),
+            remote: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Drives `future` to completion on this thread, running every other task meanwhile.
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+        let _enter = context::enter(self.clone());
+        let mut future = pin!(future);
+        let waker = task_waker(self.tag, TaskId::MAIN);
+        let mut cx = Context::from_waker(&waker);
+        self.main_woken.set(true);
+        loop {
+            if self.main_woken.replace(false) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            for _ in 0..self.config.event_interval {
+                let next = self.tasks.borrow_mut().run_queue.pop_front();
+                match next {
+                    Some(id) => self.poll_task(id),
+                    None => break,
+                }
+            }
+            let idle = !self.main_woken.get() && self.tasks.borrow().run_queue.is_empty();
+            self.park(idle);
+        }
+    }
+
+    /// Polls one task (if it is still there and not complete), then records the outcome.
+    fn poll_task(&self, id: TaskId) {
+        let (mut task, public) = {
+            let mut store = self.tasks.borrow_mut();
+            let Some(slot) = store.get_mut(id) else {
+                return; // stale id: the task finished and its slot was freed
+            };
+            slot.state &= !QUEUED;
+            if slot.has(COMPLETE) {
+                return; // aborted while queued
+            }
+            slot.state |= RUNNING;
+            let task = slot.task.take().expect("an idle task owns its future");
+            (task, slot.meta.id)
+        };
+        self.current_task.set(Some(Id::new(public)));
+        let waker = task_waker(self.tag, id);
+        let ready = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        self.current_task.set(None);
+        self.finish_poll(id, task, ready);
+    }
+
+    /// Puts a polled task back, or completes it (output ready, or abort requested while it
+    /// was running).
+    fn finish_poll(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>, ready: bool) {
+        let mut store = self.tasks.borrow_mut();
+        let slot = store.get_mut(id).expect("a running task keeps its slot");
+        slot.polls = slot.polls.saturating_add(1);
+        if !ready {
+            if !slot.has(ABORT) {
+                slot.state &= !RUNNING;
+                slot.task = Some(task);
+                return;
+            }
+            // The task aborted itself during its poll: cancel it now, outside the borrow.
+            drop(store);
+            task.as_mut().cancel();
+            store = self.tasks.borrow_mut();
+        }
+        self.complete(store, id, task);
+    }
+
+    /// Marks a task complete, stores (or drops, if detached) its output and wakes its joiner.
+    fn complete(
+        &self,
+        mut store: std::cell::RefMut<'_, TaskStore>,
+        id: TaskId,
+        task: Pin<Box<dyn RawTask>>,
+    ) {
+        let slot = store.get_mut(id).expect("a completing task keeps its slot");
+        slot.state = (slot.state & !(RUNNING | ABORT)) | COMPLETE;
+        let joiner = slot.join_waker.take();
+        let detached = if slot.has(DETACHED) {
+            let removed = store.remove(id);
+            Some((removed, task))
+        } else {
+            slot.task = Some(task);
+            None
+        };
+        drop(store);
+        drop(detached); // the output of a detached task, dropped outside the borrow
+        if let Some(joiner) = joiner {
+            joiner.wake();
+        }
+    }
+
+    /// Cancels a task: drops its future now, or after its current poll if it is running.
+    pub(crate) fn abort(&self, id: TaskId) {
+        let mut task = {
+            let mut store = self.tasks.borrow_mut();
+            let Some(slot) = store.get_mut(id) else { return };
+            if slot.has(COMPLETE) {
+                return;
+            }
+            if slot.has(RUNNING) {
+                slot.state |= ABORT;
+                return;
+            }
+            slot.state |= RUNNING;
+            slot.task.take().expect("an idle task owns its future")
+        };
+        task.as_mut().cancel();
+        self.complete(self.tasks.borrow_mut(), id, task);
+    }
+
+    /// Stores a new task, queued to run, and returns its handle.
+    pub(crate) fn spawn<F>(
+        self: &Rc<Self>,
+        future: F,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let task: Pin<Box<dyn RawTask>> = Box::pin(TaskCell::new(future));
+        let mut store = self.tasks.borrow_mut();
+        let public = store.next_public_id();
+        let meta = TaskMeta {
+            id: public,
+            name,
+            location,
+        };
+        let id = store.insert(task, meta);
+        drop(store);
+        JoinHandle::new(self.clone(), id, Id::new(public))
+    }
+
+    /// Same-thread wake: queue the task (or flag the `block_on` future).
+    pub(crate) fn wake_local(&self, id: TaskId) {
+        if id == TaskId::MAIN {
+            self.main_woken.set(true);
+        } else {
+            self.tasks.borrow_mut().schedule(id);
+        }
+    }
+
+    /// Arms a timer on this runtime's wheel.
+    pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(deadline, waker.clone())
+    }
+
+    /// Polls the reactor (blocking until the next timer deadline if `may_block`), fires due
+    /// timers, wakes their waiters and runs what other threads sent.
+    fn park(&self, may_block: bool) {
+        let mut timeout = Some(Duration::ZERO);
+        if may_block && !self.shared.is_notified() {
+            timeout = self
+                .timers
+                .borrow()
+                .next_deadline()
+                .map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        }
+        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        let skip_poll = timeout == Some(Duration::ZERO) && !self.reactor.borrow().has_sources();
+        if !skip_poll {
+            let turned = self.reactor.borrow_mut().turn(timeout, &mut wakers);
+            if let Err(err) = turned {
+                panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
+            }
+        }
+        if self.timers.borrow().len() > 0 {
+            self.timers.borrow_mut().process(Instant::now(), &mut wakers);
+        }
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        *self.wakers.borrow_mut() = wakers;
+        self.run_remote();
+    }
+
+    /// Runs the wakes and spawns other threads sent, if they sent any.
+    fn run_remote(&self) {
+        if !self.shared.take_notified() {
+            return;
+        }
+        let mut batch = std::mem::take(&mut *self.remote.borrow_mut());
+        self.shared.take_queue(&mut batch);
+        for remote in batch.drain(..) {
+            match remote {
+                Remote::Wake(id) => self.wake_local(id),
+                Remote::Spawn(spawn) => spawn(),
+            }
+        }
+        *self.remote.borrow_mut() = batch;
+    }
+
+    /// Drops every task (on this thread, inside this runtime's context), then every timer,
+    /// and closes the door to other threads. Called when the `Runtime` is dropped.
+    pub(crate) fn shutdown(self: &Rc<Self>) {
+        let _enter = context::enter_for_shutdown(self.clone());
+        drop(self.shared.close());
+        // Destructors of tasks may spawn new ones; give up after a bounded number of rounds.
+        for _ in 0..64 {
+            let slots = self.tasks.borrow_mut().drain();
+            if slots.is_empty() {
+                break;
+            }
+            drop(slots);
+        }
+        let timers = self.timers.borrow_mut().clear();
+        drop(timers);
+        drop(self.shared.close());
+        self.shared.blocking.shutdown();
+    }
+}

@@ -1,0 +1,301 @@
+//! The runtime: `Runtime`, `run`, `spawn`, and the glue the rest of the crate uses to reach
+//! the runtime of the current thread.
+//!
+//! Only this module sees tasks, the reactor and the timer wheel together (in [`Core`]).
+
+mod builder;
+mod context;
+mod core;
+mod handle;
+mod remote_join;
+mod shared;
+
+pub use builder::Builder;
+pub use handle::{Handle, TryCurrentError};
+pub use remote_join::RemoteJoinHandle;
+
+pub(crate) use self::core::Core;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+use crate::blocking::BlockingPool;
+use crate::reactor::Reactor;
+use crate::task::store::TaskId;
+use crate::task::{Id, JoinHandle};
+use crate::time::wheel::{TimerKey, Wheel};
+use builder::Config;
+use shared::Shared;
+
+/// An event loop: asyncio's loop object. It owns the tasks, the reactor and the timers, and
+/// runs them on the thread that calls [`block_on`](Runtime::block_on).
+///
+/// A `Runtime` is `!Send`: it belongs to the thread that made it. Several runtimes on
+/// several threads are independent. Dropping a runtime drops every task still pending (on
+/// this thread, inside the runtime's context) and releases what they held.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<evloop::Runtime>();
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     evloop::spawn(async { 40 + 2 }).await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[doc(alias = "loop")]
+#[doc(alias = "event_loop")]
+pub struct Runtime {
+    core: Rc<Core>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the OS cannot create the poller (`epoll`) or its waker (`eventfd`), for
+    /// instance when out of file descriptors, or if 4096 runtimes are alive already.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// rt.block_on(async {});
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A builder to configure a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().event_interval(32).build().unwrap();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    fn from_config(config: Config) -> io::Result<Runtime> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let (reactor, waker) = Reactor::new(config.events_capacity)?;
+        let blocking = BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive);
+        let shared = Arc::new(Shared::new(waker, blocking));
+        let tag = shared::register(shared.clone())?;
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let core = Core::new(id, tag, reactor, shared, config);
+        Ok(Runtime {
+            core: Rc::new(core),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Runs `future` to completion on this thread, running spawned tasks, I/O and timers
+    /// meanwhile; returns its output. Tasks still pending when it returns stay in the
+    /// runtime (a later `block_on` runs them on) until the runtime is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside a running runtime (a task, or the future of another
+    /// `block_on` on this thread): that would block the loop. `.await` the future, or spawn
+    /// it, instead. A panic of `future` itself propagates; panics of spawned tasks do not
+    /// (they go to their `JoinHandle`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.core.block_on(future)
+    }
+
+    /// A `Send + Sync` handle for spawning onto this runtime from other threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let result = std::thread::spawn(move || handle.spawn(async { 5 })).join().unwrap();
+    /// assert_eq!(rt.block_on(result).unwrap(), 5);
+    /// ```
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone(), self.core.tag)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.core.shutdown();
+        shared::unregister(self.core.tag);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("id", &self.core.id)
+            .field("tasks", &self.core.tasks.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `future` on a new runtime and returns its output: asyncio's `asyncio.run(main())`.
+///
+/// When `future` completes, every task still pending is dropped (asyncio cancels them), on
+/// this thread, inside the runtime, so what they held is released before `run` returns.
+///
+/// # Panics
+///
+/// Panics when called from inside a running runtime (use `.await` instead), or if the
+/// runtime cannot be created (see [`Runtime::new`]); a panic of `future` propagates.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn greet(name: &str) -> String {
+///     evloop::sleep(Duration::from_millis(10)).await;
+///     format!("Hello, {name}!")
+/// }
+///
+/// let greetings = evloop::run(async {
+///     evloop::gather(["Alice", "Bob"].map(greet)).await
+/// });
+/// assert_eq!(greetings, ["Hello, Alice!", "Hello, Bob!"]);
+/// ```
+#[doc(alias = "asyncio.run")]
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let runtime = Runtime::new()
+        .unwrap_or_else(|err| panic!("evloop::run: failed to create the runtime: {err}"));
+    runtime.block_on(future)
+}
+
+/// Spawns `future` as a task on the current runtime: asyncio's `asyncio.create_task(coro)`.
+///
+/// The task starts at the loop's next turn and runs concurrently with the caller. The
+/// future need not be `Send`. The call site is recorded (`#[track_caller]`) for debugging.
+///
+/// # Panics
+///
+/// Panics outside a runtime, with a message saying where to call it from instead.
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let handle = evloop::spawn(async { "done" });
+///     assert_eq!(handle.await.unwrap(), "done");
+/// });
+/// ```
+#[doc(alias = "create_task")]
+#[doc(alias = "ensure_future")]
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn_inner(future, None, Location::caller())
+}
+
+/// Spawns a named task; see [`spawn`] and [`crate::task::Builder`].
+///
+/// # Panics
+///
+/// Panics outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     evloop::spawn_named("worker", async {}).await.unwrap();
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_named<F>(name: &str, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn_inner(future, Some(name.into()), Location::caller())
+}
+
+#[track_caller]
+pub(crate) fn spawn_inner<F>(
+    future: F,
+    name: Option<Box<str>>,
+    location: &'static Location<'static>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match context::current_core() {
+        Some(core) => core.spawn(future, name, location),
+        None => panic!("evloop::spawn: {}", context::NO_RUNTIME),
+    }
+}
+
+/// The current runtime's core, if this thread runs one.
+pub(crate) fn current_core() -> Option<Rc<Core>> {
+    context::current_core()
+}
+
+/// Wakes task `id` of runtime `tag`: the one local/remote branch (see `task/waker.rs`).
+pub(crate) fn wake_task(tag: u16, id: TaskId) {
+    let woke_locally = context::with_current(|core| {
+        if core.tag == tag {
+            core.wake_local(id);
+            true
+        } else {
+            false
+        }
+    });
+    if woke_locally != Some(true) {
+        shared::remote_wake(tag, id);
+    }
+}
+
+/// Runs `f` on the timer wheel of runtime `runtime_id`, if it is the current one.
+pub(crate) fn with_timers<R>(runtime_id: u64, f: impl FnOnce(&mut Wheel) -> R) -> Option<R> {
+    context::with_current(|core| (core.id == runtime_id).then(|| f(&mut core.timers.borrow_mut())))
+        .flatten()
+}
+
+/// Arms a timer on the current runtime; returns the runtime's id and the timer's key.
+#[track_caller]
+pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> (u64, TimerKey) {
+    match context::with_current(|core| (core.id, core.arm_timer(deadline, waker))) {
+        Some(armed) => armed,
+        None => panic!("evloop timer polled outside a runtime: {}", context::NO_RUNTIME),
+    }
+}
+
+/// The id of the task being polled on this thread.
+pub(crate) fn current_task_id() -> Option<Id> {
+    context::with_current(|core| core.current_task.get()).flatten()
+}

@@ -1,0 +1,98 @@
+//! `TaskCell<F>`: one allocation holding a spawned future, then its output.
+//!
+//! The executor sees it as `Pin<Box<dyn RawTask>>`: poll it, cancel it, or move its output
+//! into a typed `Option<Result<T, JoinError>>` behind `&mut dyn Any`. A panic in `poll` is
+//! caught here and stored as the task's output, so the loop goes on.
+//!
+//! # Safety
+//!
+//! `Stage::Running(F)` is structurally pinned: the future is polled through a pin projection
+//! and is never moved out; it is only ever dropped in place (by `Pin::set` or by assigning a
+//! new stage through the projection). The other stages hold no pinned data.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::JoinError;
+
+/// A type-erased task, as the executor drives it.
+pub(crate) trait RawTask {
+    /// Polls the future. `Ready(())` means the output (or a panic) is now stored.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// Drops the future in place and stores `JoinError::Cancelled` as the output.
+    fn cancel(self: Pin<&mut Self>);
+    /// Moves the output into `dst`, which must be `Option<Result<T, JoinError>>`.
+    fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any);
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// The concrete task type behind `dyn RawTask`.
+pub(crate) struct TaskCell<F: Future> {
+    stage: Stage<F>,
+}
+
+impl<F: Future> TaskCell<F> {
+    pub(crate) fn new(future: F) -> Self {
+        TaskCell {
+            stage: Stage::Running(future),
+        }
+    }
+}
+
+impl<F: Future> RawTask for TaskCell<F>
+where
+    F::Output: 'static,
+{
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: pin projection onto `Stage::Running(F)`, which is structurally pinned: `F`
+        // is polled in place and only ever dropped in place (module # Safety).
+        let this = unsafe { self.get_unchecked_mut() };
+        let Stage::Running(future) = &mut this.stage else {
+            return Poll::Ready(());
+        };
+        // SAFETY: `future` lives inside a `Pin<Box<_>>` and is not moved until dropped.
+        let future = unsafe { Pin::new_unchecked(future) };
+        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(value)) => Ok(value),
+            Err(payload) => Err(JoinError::panic(payload)),
+        };
+        // Drop the future in place (never moved), catching a panic from its destructor.
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.stage = Stage::Consumed));
+        drop(dropped);
+        this.stage = Stage::Finished(output);
+        Poll::Ready(())
+    }
+
+    fn cancel(self: Pin<&mut Self>) {
+        // SAFETY: assigning to the stage drops a running future in place; nothing moves.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Stage::Running(_) = this.stage {
+            let dropped = catch_unwind(AssertUnwindSafe(|| this.stage = Stage::Consumed));
+            drop(dropped);
+            this.stage = Stage::Finished(Err(JoinError::cancelled()));
+        }
+    }
+
+    fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any) {
+        // SAFETY: only the `Finished` stage is moved out of, and it holds no pinned data.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Stage::Finished(_) = this.stage {
+            let Stage::Finished(output) = std::mem::replace(&mut this.stage, Stage::Consumed)
+            else {
+                unreachable!()
+            };
+            if let Some(slot) = dst.downcast_mut::<Option<Result<F::Output, JoinError>>>() {
+                *slot = Some(output);
+            }
+        }
+    }
+}

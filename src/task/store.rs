@@ -1,0 +1,166 @@
+//! `TaskStore`: the slab of task slots plus the local run queue.
+//!
+//! The store and the queue sit behind one `RefCell` in the runtime core, so a wake costs one
+//! borrow, one slab index and (at most) one `VecDeque::push_back`: no atomics, no syscall.
+
+use std::collections::VecDeque;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::Waker;
+
+use slab::Slab;
+
+use super::RawTask;
+
+/// Bits of a generation that fit in a waker (see `waker.rs`). Wrapping is harmless: at worst
+/// a waker kept across 2^20 reuses of one slot causes one spurious wake.
+pub(crate) const GENERATION_MASK: u32 = (1 << 20) - 1;
+
+/// Slab key reserved for the future passed to `block_on` (it is not stored in the slab).
+pub(crate) const MAIN_KEY: u32 = u32::MAX;
+
+/// Address of a task: slab key plus the generation of that key when the task was spawned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TaskId {
+    pub(crate) key: u32,
+    pub(crate) generation: u32,
+}
+
+impl TaskId {
+    /// The id that wakes the `block_on` future.
+    pub(crate) const MAIN: TaskId = TaskId {
+        key: MAIN_KEY,
+        generation: 0,
+    };
+}
+
+pub(crate) const QUEUED: u8 = 1;
+pub(crate) const RUNNING: u8 = 1 << 1;
+pub(crate) const COMPLETE: u8 = 1 << 2;
+pub(crate) const DETACHED: u8 = 1 << 3;
+pub(crate) const ABORT: u8 = 1 << 4;
+
+/// One task: its future (or output), its join waker and what debugging needs.
+pub(crate) struct Slot {
+    /// `None` only while the executor polls or cancels it, or after the output was taken.
+    pub(crate) task: Option<Pin<Box<dyn RawTask>>>,
+    pub(crate) join_waker: Option<Waker>,
+    pub(crate) generation: u32,
+    pub(crate) state: u8,
+    pub(crate) polls: u32,
+    pub(crate) meta: TaskMeta,
+}
+
+/// What a task is, for people: its id, name and where it was spawned.
+pub(crate) struct TaskMeta {
+    pub(crate) id: u64,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl Slot {
+    pub(crate) fn has(&self, flag: u8) -> bool {
+        self.state & flag != 0
+    }
+}
+
+/// The slab of tasks and the FIFO of task ids ready to run.
+#[derive(Default)]
+pub(crate) struct TaskStore {
+    slots: Slab<Slot>,
+    /// Next generation of each key ever used (indexed by key).
+    generations: Vec<u32>,
+    pub(crate) run_queue: VecDeque<TaskId>,
+    next_id: u64,
+}
+
+impl TaskStore {
+    /// Stores a new task, already queued to run, and returns its address.
+    pub(crate) fn insert(&mut self, task: Pin<Box<dyn RawTask>>, meta: TaskMeta) -> TaskId {
+        let entry = self.slots.vacant_entry();
+        let key = entry.key();
+        assert!(
+            key < MAIN_KEY as usize,
+            "evloop: more than {} live tasks on one runtime",
+            MAIN_KEY
+        );
+        if self.generations.len() <= key {
+            self.generations.resize(key + 1, 0);
+        }
+        let generation = self.generations[key];
+        entry.insert(Slot {
+            task: Some(task),
+            join_waker: None,
+            generation,
+            state: QUEUED,
+            polls: 0,
+            meta,
+        });
+        let id = TaskId {
+            key: key as u32,
+            generation,
+        };
+        self.run_queue.push_back(id);
+        id
+    }
+
+    /// A fresh public task id.
+    pub(crate) fn next_public_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The slot at `id`, if the task it names is still there.
+    pub(crate) fn get_mut(&mut self, id: TaskId) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(id.key as usize)
+            .filter(|slot| slot.generation == id.generation)
+    }
+
+    /// The slot at `id`, if the task it names is still there.
+    pub(crate) fn get(&self, id: TaskId) -> Option<&Slot> {
+        self.slots
+            .get(id.key as usize)
+            .filter(|slot| slot.generation == id.generation)
+    }
+
+    /// Removes the slot at `id` and retires its generation. The caller drops the returned slot
+    /// *after* releasing the borrow of the store (it may hold user code in its future).
+    pub(crate) fn remove(&mut self, id: TaskId) -> Option<Slot> {
+        self.get(id)?;
+        let slot = self.slots.remove(id.key as usize);
+        self.generations[id.key as usize] = (id.generation + 1) & GENERATION_MASK;
+        Some(slot)
+    }
+
+    /// Queues the task for a poll unless it is queued, complete or gone. Returns whether it
+    /// was queued now.
+    pub(crate) fn schedule(&mut self, id: TaskId) -> bool {
+        match self.get_mut(id) {
+            Some(slot) if slot.state & (QUEUED | COMPLETE) == 0 => {
+                slot.state |= QUEUED;
+                self.run_queue.push_back(id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Number of tasks alive (not yet removed).
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Removes every slot and returns them, so the caller can drop them outside the borrow.
+    pub(crate) fn drain(&mut self) -> Vec<Slot> {
+        self.run_queue.clear();
+        let keys: Vec<usize> = self.slots.iter().map(|(key, _)| key).collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let slot = self.slots.remove(key);
+            self.generations[key] = (slot.generation + 1) & GENERATION_MASK;
+            out.push(slot);
+        }
+        out
+    }
+}

@@ -1,0 +1,185 @@
+//! `sleep`, `sleep_until` and the `Sleep` future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::wheel::TimerKey;
+
+/// Waits until `duration` has elapsed: asyncio's `asyncio.sleep(delay)`.
+///
+/// The deadline is fixed when `sleep` is called. `Duration::ZERO` completes at the first
+/// poll; `Duration::MAX` (or any deadline past what `Instant` can represent) never completes.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// evloop::run(async {
+///     let start = Instant::now();
+///     evloop::sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10)); // never early
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Awaiting it outside an evloop runtime panics (there is no timer to register with).
+///
+/// # Cancellation
+///
+/// Dropping the future disarms the timer; nothing else is lost.
+#[doc(alias = "asyncio.sleep")]
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::new(Instant::now().checked_add(duration))
+}
+
+/// Waits until `deadline`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// evloop::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     evloop::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Awaiting it outside an evloop runtime panics.
+///
+/// # Cancellation
+///
+/// Dropping the future disarms the timer.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(Some(deadline))
+}
+
+/// Future returned by [`sleep`] and [`sleep_until`].
+///
+/// It is `Unpin`, `Send` and `Sync`: plain data that registers with the wheel of the
+/// runtime that polls it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// evloop::run(async {
+///     let mut sleep = evloop::sleep(Duration::from_secs(3600));
+///     sleep.reset(std::time::Instant::now()); // changed my mind
+///     sleep.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    /// `None`: never.
+    deadline: Option<Instant>,
+    /// The runtime and wheel entry this sleep is armed in, once polled.
+    timer: Option<(u64, TimerKey)>,
+}
+
+impl Sleep {
+    fn new(deadline: Option<Instant>) -> Self {
+        Sleep {
+            deadline,
+            timer: None,
+        }
+    }
+
+    /// The deadline, or `None` if it is too far away to represent (never).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(evloop::sleep(Duration::from_secs(1)).deadline().is_some());
+    /// assert!(evloop::sleep(Duration::MAX).deadline().is_none());
+    /// ```
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(evloop::sleep(Duration::ZERO).is_elapsed());
+    /// assert!(!evloop::sleep(Duration::from_secs(60)).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Moves the deadline (earlier or later); the sleep can be awaited again after it
+    /// completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// evloop::run(async {
+    ///     let mut sleep = evloop::sleep(Duration::from_millis(1));
+    ///     (&mut sleep).await;
+    ///     let again = Instant::now() + Duration::from_millis(2);
+    ///     sleep.reset(again);
+    ///     (&mut sleep).await;
+    ///     assert!(Instant::now() >= again);
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.disarm();
+        self.deadline = Some(deadline);
+    }
+
+    /// Cancels the wheel entry, if it is in the current runtime.
+    fn disarm(&mut self) {
+        if let Some((runtime, key)) = self.timer.take() {
+            crate::runtime::with_timers(runtime, |wheel| wheel.cancel(key));
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(deadline) = self.deadline else {
+            return Poll::Pending; // never: nothing will wake us, and nothing needs to
+        };
+        if let Some((runtime, key)) = self.timer {
+            // Armed: still pending unless the wheel fired it (which is never early).
+            let armed = crate::runtime::with_timers(runtime, |wheel| wheel.update_waker(key, cx.waker()));
+            match armed {
+                Some(Ok(old)) => {
+                    drop(old);
+                    return Poll::Pending;
+                }
+                Some(Err(())) => {
+                    self.timer = None;
+                    return Poll::Ready(());
+                }
+                // Polled on another runtime than the one it was armed in: arm again here.
+                None => self.timer = None,
+            }
+        }
+        if Instant::now() >= deadline {
+            return Poll::Ready(());
+        }
+        let (runtime, key) = crate::runtime::arm_timer(deadline, cx.waker());
+        self.timer = Some((runtime, key));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.disarm();
+    }
+}

@@ -1,0 +1,344 @@
+//! A hierarchical timing wheel (Varghese & Lauck, 1987) with 1 ms slots.
+//!
+//! # Levels
+//!
+//! | level | slot width | covers (64 slots) |
+//! |-------|-----------:|------------------:|
+//! | 0     | 1 ms       | 64 ms             |
+//! | 1     | 64 ms      | ~4 s              |
+//! | 2     | ~4 s       | ~4.4 min          |
+//! | 3     | ~4.4 min   | ~4.7 h            |
+//! | 4     | ~4.7 h     | ~12 days          |
+//! | 5     | ~12 days   | ~2.2 years        |
+//!
+//! Time is counted in ticks (milliseconds) since the wheel was made. An entry due at tick `t`
+//! goes in the level of the highest 6-bit digit in which `t` differs from `elapsed` (the
+//! tick processed so far), in the slot named by that digit. When the wheel reaches a slot of
+//! level > 0, its entries cascade into lower levels (or fire). Deadlines beyond the top level
+//! wait in its last slot and are re-placed when it comes due.
+//!
+//! # Costs
+//!
+//! Insert and cancel are O(1): a slab allocation and an intrusive doubly-linked-list link /
+//! unlink. Finding the next deadline is O(levels) with one bitmap scan per level. Each entry
+//! cascades at most once per level.
+//!
+//! # Precision contract
+//!
+//! A deadline's tick is rounded *up*, and an entry fires only when the current tick (rounded
+//! down) has reached it, so an entry never fires before its deadline. It may fire up to one
+//! tick plus the loop's processing time after it.
+
+mod level;
+
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use level::{Level, NIL, SLOTS};
+
+const LEVELS: usize = 6;
+const BITS: u32 = 6;
+/// Ticks covered by the whole wheel.
+const RANGE_MASK: u64 = (1 << (BITS * LEVELS as u32)) - 1;
+
+/// Address of a timer entry: slab key plus generation (a stale key never cancels a newer
+/// timer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    key: u32,
+    generation: u32,
+}
+
+struct Entry {
+    /// The tick at which the entry is due.
+    tick: u64,
+    waker: Waker,
+    generation: u32,
+    level: u8,
+    slot: u8,
+    prev: u32,
+    next: u32,
+}
+
+/// The timer wheel. Entries are removed when they fire; a `Sleep` then sees its deadline
+/// passed.
+pub(crate) struct Wheel {
+    base: Instant,
+    elapsed: u64,
+    levels: [Level; LEVELS],
+    entries: Slab<Entry>,
+    generations: Vec<u32>,
+    /// Scratch list of entries to re-place during `process`.
+    relink: Vec<u32>,
+}
+
+impl Wheel {
+    pub(crate) fn new(base: Instant) -> Self {
+        Wheel {
+            base,
+            elapsed: 0,
+            levels: [const { Level::new() }; LEVELS],
+            entries: Slab::new(),
+            generations: Vec::new(),
+            relink: Vec::new(),
+        }
+    }
+
+    /// Number of armed timers.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The first tick at or after `deadline` (rounded up: never early).
+    fn tick_of(&self, deadline: Instant) -> u64 {
+        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
+        let ticks = nanos.div_ceil(1_000_000);
+        u64::try_from(ticks).unwrap_or(u64::MAX)
+    }
+
+    /// The last tick that `now` has fully reached (rounded down).
+    fn now_tick(&self, now: Instant) -> u64 {
+        let millis = now.saturating_duration_since(self.base).as_millis();
+        u64::try_from(millis).unwrap_or(u64::MAX)
+    }
+
+    /// Arms a timer that wakes `waker` once `deadline` has passed.
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
+        let tick = self.tick_of(deadline).max(self.elapsed + 1);
+        let entry = self.entries.vacant_entry();
+        let key = entry.key();
+        assert!(key < NIL as usize, "evloop: too many timers on one runtime");
+        if self.generations.len() <= key {
+            self.generations.resize(key + 1, 0);
+        }
+        let generation = self.generations[key];
+        entry.insert(Entry {
+            tick,
+            waker,
+            generation,
+            level: 0,
+            slot: 0,
+            prev: NIL,
+            next: NIL,
+        });
+        self.link(key as u32);
+        TimerKey {
+            key: key as u32,
+            generation,
+        }
+    }
+
+    #[cfg(test)]
+    /// Whether the timer is still armed (it has not fired and was not cancelled).
+    pub(crate) fn is_armed(&self, timer: TimerKey) -> bool {
+        self.entry(timer).is_some()
+    }
+
+    fn entry(&self, timer: TimerKey) -> Option<&Entry> {
+        self.entries
+            .get(timer.key as usize)
+            .filter(|e| e.generation == timer.generation)
+    }
+
+    /// Replaces the waker of an armed timer unless it would wake the same task. Returns the
+    /// old waker (to drop outside the borrow), or `Err(())` if the timer is no longer armed.
+    pub(crate) fn update_waker(&mut self, timer: TimerKey, waker: &Waker) -> Result<Option<Waker>, ()> {
+        let entry = self
+            .entries
+            .get_mut(timer.key as usize)
+            .filter(|e| e.generation == timer.generation)
+            .ok_or(())?;
+        if entry.waker.will_wake(waker) {
+            Ok(None)
+        } else {
+            Ok(Some(std::mem::replace(&mut entry.waker, waker.clone())))
+        }
+    }
+
+    /// Disarms a timer; returns its waker (to drop outside the borrow). A timer that already
+    /// fired or was cancelled is left alone.
+    pub(crate) fn cancel(&mut self, timer: TimerKey) -> Option<Waker> {
+        self.entry(timer)?;
+        self.unlink(timer.key);
+        Some(self.remove(timer.key))
+    }
+
+    fn remove(&mut self, key: u32) -> Waker {
+        let entry = self.entries.remove(key as usize);
+        self.generations[key as usize] = entry.generation.wrapping_add(1);
+        entry.waker
+    }
+
+    /// Places entry `key` in the level and slot its tick calls for, relative to `elapsed`.
+    fn link(&mut self, key: u32) {
+        let tick = self.entries[key as usize].tick;
+        let mut placed = tick;
+        if (self.elapsed ^ placed) > RANGE_MASK {
+            // Beyond the top level: wait in the last tick of the current top-level window.
+            placed = self.elapsed | RANGE_MASK;
+            if placed == self.elapsed {
+                placed = self.elapsed + 1;
+            }
+        }
+        let significant = 63 - ((self.elapsed ^ placed) | (SLOTS as u64 - 1)).leading_zeros();
+        // Only the `elapsed + 1` fallback above can reach past the top level; it goes in the
+        // top level's slot 0, which `next_expiration` treats as overdue and re-places.
+        let level = ((significant / BITS) as usize).min(LEVELS - 1);
+        let slot = ((placed >> (BITS * level as u32)) as usize) & (SLOTS - 1);
+        let head = self.levels[level].head(slot);
+        if head != NIL {
+            self.entries[head as usize].prev = key;
+        }
+        let entry = &mut self.entries[key as usize];
+        entry.level = level as u8;
+        entry.slot = slot as u8;
+        entry.prev = NIL;
+        entry.next = head;
+        self.levels[level].set_head(slot, key);
+    }
+
+    fn unlink(&mut self, key: u32) {
+        let (level, slot, prev, next) = {
+            let e = &self.entries[key as usize];
+            (e.level as usize, e.slot as usize, e.prev, e.next)
+        };
+        if prev == NIL {
+            self.levels[level].set_head(slot, next);
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.entries[next as usize].prev = prev;
+        }
+    }
+
+    /// The next slot to process: `(level, slot, first tick it covers)`.
+    fn next_expiration(&self) -> Option<(usize, usize, u64)> {
+        for (level, slots) in self.levels.iter().enumerate() {
+            let shift = BITS * level as u32;
+            let pos = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
+            if let Some((slot, overdue)) = slots.next_occupied(pos) {
+                if overdue {
+                    return Some((level, slot, self.elapsed));
+                }
+                let window = (1u64 << (shift + BITS)) - 1;
+                let start = (self.elapsed & !window) | ((slot as u64) << shift);
+                return Some((level, slot, start.max(self.elapsed)));
+            }
+        }
+        None
+    }
+
+    /// When the loop must next look at the wheel (a slot start: maybe only a cascade).
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let (_, _, tick) = self.next_expiration()?;
+        Some(
+            self.base
+                .checked_add(Duration::from_millis(tick))
+                .unwrap_or_else(|| self.base + Duration::from_secs(86_400 * 365 * 30)),
+        )
+    }
+
+    /// Fires every entry due at `now`, pushing their wakers on `wakers`.
+    ///
+    /// Entries of processed slots that are not due yet are re-placed only after `elapsed`
+    /// reached `now`, so each of them moves to a strictly later slot (no re-processing).
+    pub(crate) fn process(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
+        let now_tick = self.now_tick(now);
+        let mut relink = std::mem::take(&mut self.relink);
+        while let Some((level, slot, start)) = self.next_expiration() {
+            if start > now_tick {
+                break;
+            }
+            self.elapsed = self.elapsed.max(start);
+            let mut cursor = self.levels[level].head(slot);
+            self.levels[level].set_head(slot, NIL);
+            while cursor != NIL {
+                let entry = &self.entries[cursor as usize];
+                let next = entry.next;
+                if entry.tick <= now_tick {
+                    wakers.push(self.remove(cursor));
+                } else {
+                    relink.push(cursor);
+                }
+                cursor = next;
+            }
+        }
+        self.elapsed = self.elapsed.max(now_tick);
+        for key in relink.drain(..) {
+            self.link(key);
+        }
+        self.relink = relink;
+    }
+
+    /// Removes every entry, returning their wakers (runtime shutdown).
+    pub(crate) fn clear(&mut self) -> Vec<Waker> {
+        self.levels = [const { Level::new() }; LEVELS];
+        self.entries.drain().map(|e| e.waker).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn at(base: Instant, ms: u64) -> Instant {
+        base + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn fires_in_order_and_never_early() {
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let deadlines = [1u64, 5, 63, 64, 65, 200, 4095, 4096, 100_000, 5_000_000];
+        for &d in &deadlines {
+            wheel.insert(at(base, d), Waker::noop().clone());
+        }
+        let mut fired = 0;
+        let mut last_checked = 0;
+        for &d in &deadlines {
+            // Just before the deadline nothing new fires.
+            let mut wakers = Vec::new();
+            wheel.process(at(base, d - 1), &mut wakers);
+            assert_eq!(fired + wakers.len(), fired, "fired early before {d} ms");
+            wheel.process(at(base, d), &mut wakers);
+            assert_eq!(wakers.len(), 1, "deadline {d} ms did not fire on time");
+            fired += 1;
+            last_checked = d;
+        }
+        assert_eq!(last_checked, 5_000_000);
+        assert_eq!(wheel.len(), 0);
+    }
+
+    #[test]
+    fn cancel_unlinks() {
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let a = wheel.insert(at(base, 10), Waker::noop().clone());
+        let b = wheel.insert(at(base, 10), Waker::noop().clone());
+        assert!(wheel.cancel(a).is_some());
+        assert!(wheel.cancel(a).is_none());
+        let mut wakers = Vec::new();
+        wheel.process(at(base, 10), &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(!wheel.is_armed(b));
+        assert_eq!(wheel.next_deadline(), None);
+    }
+
+    #[test]
+    fn far_deadline_waits_in_top_level() {
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let far = base + Duration::from_secs(86_400 * 365 * 10);
+        let key = wheel.insert(far, Waker::noop().clone());
+        let mut wakers = Vec::new();
+        wheel.process(base + Duration::from_secs(86_400 * 365 * 3), &mut wakers);
+        assert!(wakers.is_empty());
+        assert!(wheel.is_armed(key));
+        wheel.process(far, &mut wakers);
+        assert_eq!(wakers.len(), 1);
+    }
+}
