@@ -1,0 +1,192 @@
+//! Cross-thread paths: wakes and spawns from other threads reach a parked loop.
+
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use evloop::Runtime;
+
+#[test]
+fn cross_thread_wake_reaches_a_parked_loop() {
+    // The task parks with no timer and no I/O: only the mio::Waker can wake the loop.
+    let slot: Arc<Mutex<(bool, Option<Waker>)>> = Arc::default();
+    let remote = slot.clone();
+    let waker_thread = std::thread::spawn(move || {
+        loop {
+            let waker = remote.lock().unwrap().1.take();
+            if let Some(waker) = waker {
+                std::thread::sleep(Duration::from_millis(20)); // the loop is parked by now
+                remote.lock().unwrap().0 = true;
+                waker.wake();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    evloop::run(async {
+        let task = evloop::spawn(poll_fn(move |cx| {
+            let mut state = slot.lock().unwrap();
+            if state.0 {
+                Poll::Ready("woken")
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }));
+        assert_eq!(task.await.unwrap(), "woken");
+    });
+    waker_thread.join().unwrap();
+}
+
+#[test]
+fn many_cross_thread_wakes_are_harmless() {
+    let hits: Arc<Mutex<(u32, Option<Waker>)>> = Arc::default();
+    let remote = hits.clone();
+    let target = 200u32;
+    let thread = std::thread::spawn(move || {
+        for _ in 0..target {
+            loop {
+                let waker = {
+                    let mut state = remote.lock().unwrap();
+                    state.1.take().map(|w| {
+                        state.0 += 1;
+                        w
+                    })
+                };
+                if let Some(waker) = waker {
+                    waker.wake_by_ref(); // extra wakes of a queued task
+                    waker.wake();
+                    break;
+                }
+                std::thread::yield_now();
+            }
+        }
+    });
+    evloop::run(async {
+        poll_fn(|cx| {
+            let mut state = hits.lock().unwrap();
+            if state.0 >= target {
+                Poll::Ready(())
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    });
+    thread.join().unwrap();
+}
+
+#[test]
+fn handle_spawns_from_another_thread_while_parked() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let spawner = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        handle.spawn(async {
+            evloop::sleep(Duration::from_millis(1)).await;
+            std::thread::current().name().map(str::to_owned)
+        })
+    });
+    let loop_thread = std::thread::current().name().map(str::to_owned);
+    let out = rt.block_on(async {
+        // Park until the remote spawn arrives (no timers, no I/O).
+        let task = loop {
+            if spawner.is_finished() {
+                break spawner.join().unwrap();
+            }
+            evloop::sleep(Duration::from_millis(5)).await;
+        };
+        task.await
+    });
+    assert_eq!(out.unwrap(), loop_thread, "the task must run on the loop's thread");
+}
+
+#[test]
+fn remote_join_blocks_until_the_loop_ran_the_task() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let waiter = std::thread::spawn(move || handle.spawn(async { 21 * 2 }).join());
+    rt.block_on(async {
+        while !waiter.is_finished() {
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    assert_eq!(waiter.join().unwrap().unwrap(), 42);
+}
+
+#[test]
+fn remote_spawn_panic_is_reported() {
+    let rt = Runtime::new().unwrap();
+    let task = rt.handle().spawn(async { panic!("remote boom") });
+    let err = rt.block_on(task).unwrap_err();
+    assert!(err.is_panic());
+    assert_eq!(err.to_string(), "task panicked: remote boom");
+}
+
+#[test]
+fn remote_spawn_after_runtime_drop_is_cancelled() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let pending = handle.spawn(std::future::pending::<()>());
+    drop(rt);
+    assert!(pending.join().unwrap_err().is_cancelled());
+    let late = handle.spawn(async {});
+    assert!(late.join().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn spawn_blocking_runs_off_the_loop_and_wakes_it() {
+    evloop::run(async {
+        let loop_thread = std::thread::current().id();
+        let (thread, value) = evloop::spawn_blocking(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            (std::thread::current().id(), 5)
+        })
+        .await
+        .unwrap();
+        assert_ne!(thread, loop_thread);
+        assert_eq!(value, 5);
+    });
+}
+
+#[test]
+fn spawn_blocking_panic_comes_back_as_join_error() {
+    evloop::run(async {
+        let err = evloop::spawn_blocking(|| panic!("blocking boom")).await.unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(err.to_string(), "task panicked: blocking boom");
+    });
+}
+
+#[test]
+fn spawn_blocking_is_bounded_and_queues_the_rest() {
+    let rt = Runtime::builder().max_blocking_threads(2).build().unwrap();
+    let running = Arc::new(Mutex::new((0usize, 0usize))); // (now, max)
+    let results = rt.block_on(async {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let running = running.clone();
+                evloop::spawn_blocking(move || {
+                    {
+                        let mut r = running.lock().unwrap();
+                        r.0 += 1;
+                        r.1 = r.1.max(r.0);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    running.lock().unwrap().0 -= 1;
+                    i
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        out
+    });
+    assert_eq!(results, (0..8).collect::<Vec<_>>());
+    let max = running.lock().unwrap().1;
+    assert!(max <= 2, "{max} blocking jobs ran at once with a bound of 2");
+}

@@ -1,0 +1,209 @@
+//! Timers: sleep never ends early, far deadlines, reset, interval policies, fairness.
+
+mod support;
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use evloop::MissedTickBehavior;
+
+#[test]
+fn sleep_never_ends_early() {
+    evloop::run(async {
+        for ms in [0u64, 1, 2, 3, 5, 8, 13] {
+            let start = Instant::now();
+            evloop::sleep(Duration::from_millis(ms)).await;
+            assert!(start.elapsed() >= Duration::from_millis(ms), "sleep({ms} ms) ended early");
+        }
+        // Sub-millisecond deadlines too.
+        let start = Instant::now();
+        evloop::sleep(Duration::from_micros(300)).await;
+        assert!(start.elapsed() >= Duration::from_micros(300));
+    });
+}
+
+#[test]
+fn many_concurrent_sleeps_never_end_early() {
+    let n = support::scaled(2_000);
+    let early = Rc::new(Cell::new(0));
+    evloop::run(async {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let early = early.clone();
+                let d = Duration::from_micros((i as u64 * 7919) % 30_000);
+                let deadline = Instant::now() + d;
+                evloop::spawn(async move {
+                    evloop::sleep_until(deadline).await;
+                    if Instant::now() < deadline {
+                        early.set(early.get() + 1);
+                    }
+                })
+            })
+            .collect();
+        evloop::gather(handles).await;
+    });
+    assert_eq!(early.get(), 0);
+}
+
+#[test]
+fn sleeps_complete_in_deadline_order() {
+    let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+    evloop::run(async {
+        let handles: Vec<_> = [30u64, 5, 70, 15]
+            .into_iter()
+            .map(|ms| {
+                let order = order.clone();
+                evloop::spawn(async move {
+                    evloop::sleep(Duration::from_millis(ms)).await;
+                    order.borrow_mut().push(ms);
+                })
+            })
+            .collect();
+        evloop::gather(handles).await;
+    });
+    assert_eq!(*order.borrow(), [5, 15, 30, 70]);
+}
+
+#[test]
+fn duration_max_never_fires_and_does_not_panic() {
+    evloop::run(async {
+        let sleep = evloop::sleep(Duration::MAX);
+        assert!(sleep.deadline().is_none());
+        let r = evloop::wait_for(Duration::from_millis(2), sleep).await;
+        assert!(r.is_err());
+        // A timeout of Duration::MAX is no timeout.
+        assert_eq!(evloop::wait_for(Duration::MAX, async { 1 }).await, Ok(1));
+        let slow = async {
+            evloop::sleep(Duration::from_millis(2)).await;
+            2
+        };
+        assert_eq!(evloop::wait_for(Duration::MAX, slow).await, Ok(2));
+        // A far (but representable) deadline arms a timer without overflow.
+        let far = evloop::sleep(Duration::from_secs(60 * 60 * 24 * 365 * 50));
+        assert!(evloop::wait_for(Duration::from_millis(1), far).await.is_err());
+    });
+}
+
+#[test]
+fn dropping_a_sleep_disarms_it() {
+    evloop::run(async {
+        for _ in 0..support::scaled(1_000) {
+            let r = evloop::wait_for(Duration::ZERO, evloop::sleep(Duration::from_secs(10))).await;
+            assert!(r.is_err());
+        }
+        // The loop would still be parked for 10 s if a timer leaked.
+        let start = Instant::now();
+        let outcome = evloop::wait_for(Duration::from_millis(1), std::future::pending::<()>()).await;
+        assert!(outcome.is_err());
+        assert!(start.elapsed() >= Duration::from_millis(1));
+    });
+}
+
+#[test]
+fn reset_moves_the_deadline() {
+    evloop::run(async {
+        let start = Instant::now();
+        let mut sleep = evloop::sleep(Duration::from_secs(3600));
+        // Arm it, then pull it in.
+        assert!(evloop::wait_for(Duration::ZERO, &mut sleep).await.is_err());
+        sleep.reset(start + Duration::from_millis(3));
+        (&mut sleep).await;
+        assert!(start.elapsed() >= Duration::from_millis(3));
+        assert!(sleep.is_elapsed());
+        // And again after it completed.
+        let again = Instant::now() + Duration::from_millis(2);
+        sleep.reset(again);
+        sleep.await;
+        assert!(Instant::now() >= again);
+    });
+}
+
+#[test]
+fn sleep_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    assert_send_sync(&evloop::sleep(Duration::from_secs(1)));
+}
+
+#[test]
+fn self_waking_task_does_not_starve_a_timer() {
+    evloop::run(async {
+        let stop = Rc::new(Cell::new(false));
+        let spins = Rc::new(Cell::new(0u64));
+        let (s, n) = (stop.clone(), spins.clone());
+        let spinner = evloop::spawn(poll_fn(move |cx| {
+            if s.get() {
+                return Poll::Ready(());
+            }
+            n.set(n.get() + 1);
+            cx.waker().wake_by_ref(); // forever ready
+            Poll::Pending
+        }));
+        let start = Instant::now();
+        evloop::sleep(Duration::from_millis(5)).await;
+        assert!(start.elapsed() >= Duration::from_millis(5));
+        stop.set(true);
+        spinner.await.unwrap();
+        assert!(spins.get() > 0, "the spinner must have run meanwhile");
+    });
+}
+
+#[test]
+fn interval_burst_keeps_the_schedule() {
+    evloop::run(async {
+        let mut every = evloop::interval(Duration::from_millis(5));
+        let first = every.tick().await;
+        std::thread::sleep(Duration::from_millis(16)); // miss three ticks
+        let ticks = [every.tick().await, every.tick().await, every.tick().await];
+        for (i, tick) in ticks.iter().enumerate() {
+            assert_eq!(*tick - first, Duration::from_millis(5 * (i as u64 + 1)));
+        }
+    });
+}
+
+#[test]
+fn interval_delay_restarts_from_the_late_tick() {
+    evloop::run(async {
+        let mut every = evloop::interval(Duration::from_millis(5));
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        every.tick().await;
+        std::thread::sleep(Duration::from_millis(12));
+        every.tick().await; // late
+        let late = Instant::now();
+        every.tick().await;
+        assert!(late.elapsed() >= Duration::from_millis(4));
+    });
+}
+
+#[test]
+fn interval_skip_drops_missed_ticks() {
+    evloop::run(async {
+        let mut every = evloop::interval(Duration::from_millis(5));
+        every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let first = every.tick().await;
+        std::thread::sleep(Duration::from_millis(12));
+        let _late = every.tick().await;
+        let next = every.tick().await;
+        let offset = next - first;
+        assert_eq!(offset.as_millis() % 5, 0, "stays on the 5 ms grid");
+        assert!(offset >= Duration::from_millis(15), "missed ticks were not skipped: {offset:?}");
+    });
+}
+
+#[test]
+fn interval_zero_panics_with_guidance() {
+    let message = support::panic_message(|| drop(evloop::interval(Duration::ZERO)));
+    assert!(message.contains("non-zero"), "{message}");
+}
+
+#[test]
+fn sleep_outside_a_runtime_panics_with_guidance() {
+    let message = support::panic_message(|| {
+        let mut sleep = std::pin::pin!(evloop::sleep(Duration::from_secs(1)));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = std::future::Future::poll(sleep.as_mut(), &mut cx);
+    });
+    assert!(message.contains("outside a runtime"), "{message}");
+}
