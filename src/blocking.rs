@@ -48,7 +48,9 @@ pub(crate) struct BlockingPool {
 
 impl PoolInner {
     fn lock(&self) -> MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -160,7 +162,10 @@ impl<T> Future for BlockingResult<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut cell = self.cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cell = self
+            .cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match cell.result.take() {
             Some(Ok(value)) => Poll::Ready(value),
             Some(Err(payload)) => {
@@ -222,7 +227,9 @@ where
     let job: Job = Box::new(move || {
         let result = catch_unwind(AssertUnwindSafe(f));
         let waker = {
-            let mut cell = job_cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut cell = job_cell
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             cell.result = Some(result);
             cell.waker.take()
         };
@@ -232,8 +239,9 @@ where
     });
     if let Err(err) = core.shared.blocking.execute(job) {
         let message = format!("evloop::spawn_blocking: could not start a thread: {err}");
-        cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).result =
-            Some(Err(Box::new(message)));
+        cell.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .result = Some(Err(Box::new(message)));
     }
     crate::runtime::spawn_inner(BlockingResult { cell }, None, location)
 }
@@ -249,7 +257,8 @@ mod tests {
     fn idle_workers_retire() {
         let pool = BlockingPool::new(2, Duration::from_millis(20));
         let (tx, rx) = std::sync::mpsc::channel();
-        pool.execute(Box::new(move || tx.send(()).unwrap())).unwrap();
+        pool.execute(Box::new(move || tx.send(()).unwrap()))
+            .unwrap();
         rx.recv().unwrap();
         assert_eq!(pool.threads(), 1);
         let mut waited = 0;
@@ -257,6 +266,10 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
             waited += 1;
         }
-        assert_eq!(pool.threads(), 0, "an idle worker must exit after keep_alive");
+        assert_eq!(
+            pool.threads(),
+            0,
+            "an idle worker must exit after keep_alive"
+        );
     }
 }

@@ -73,7 +73,8 @@ fn gather_repolls_only_the_woken_children() {
 fn try_gather_returns_the_first_error_and_drops_the_rest() {
     let tracker = Tracker::new();
     evloop::run(async {
-        type Boxed = std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, &'static str>>>>;
+        type Boxed =
+            std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, &'static str>>>>;
         let slow: Boxed = Box::pin(tracker.track(async {
             evloop::sleep(Duration::from_secs(60)).await;
             Ok(1)
@@ -155,7 +156,11 @@ fn select_first_wins_and_the_loser_is_dropped() {
         };
         assert_eq!(evloop::select(slow, fast).await, Either::Right("fast"));
         assert_eq!(loser.drops(), 1);
-        assert_eq!(evloop::select(async { 1 }, async { 2 }).await, Either::Left(1), "biased to a");
+        assert_eq!(
+            evloop::select(async { 1 }, async { 2 }).await,
+            Either::Left(1),
+            "biased to a"
+        );
         assert_eq!(evloop::race(async { 1 }, std::future::pending()).await, 1);
     });
 }

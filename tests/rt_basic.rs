@@ -46,7 +46,9 @@ fn nested_block_on_panics_with_guidance() {
 #[test]
 fn nested_run_inside_a_task_panics_and_the_loop_goes_on() {
     evloop::run(async {
-        let err = evloop::spawn(async { evloop::run(async {}) }).await.unwrap_err();
+        let err = evloop::spawn(async { evloop::run(async {}) })
+            .await
+            .unwrap_err();
         assert!(err.is_panic());
         // The outer loop still works.
         evloop::sleep(Duration::from_millis(1)).await;
@@ -92,7 +94,11 @@ fn runtime_drop_releases_every_pending_task() {
         }
         evloop::yield_now().await; // let them all start
     });
-    assert_eq!(Rc::strong_count(&held), 1, "a pending task leaked its captures");
+    assert_eq!(
+        Rc::strong_count(&held),
+        1,
+        "a pending task leaked its captures"
+    );
     assert_eq!(dropped.get(), n);
 }
 

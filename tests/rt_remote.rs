@@ -100,7 +100,11 @@ fn handle_spawns_from_another_thread_while_parked() {
         };
         task.await
     });
-    assert_eq!(out.unwrap(), loop_thread, "the task must run on the loop's thread");
+    assert_eq!(
+        out.unwrap(),
+        loop_thread,
+        "the task must run on the loop's thread"
+    );
 }
 
 #[test]
@@ -154,7 +158,9 @@ fn spawn_blocking_runs_off_the_loop_and_wakes_it() {
 #[test]
 fn spawn_blocking_panic_comes_back_as_join_error() {
     evloop::run(async {
-        let err = evloop::spawn_blocking(|| panic!("blocking boom")).await.unwrap_err();
+        let err = evloop::spawn_blocking(|| panic!("blocking boom"))
+            .await
+            .unwrap_err();
         assert!(err.is_panic());
         assert_eq!(err.to_string(), "task panicked: blocking boom");
     });
@@ -188,5 +194,8 @@ fn spawn_blocking_is_bounded_and_queues_the_rest() {
     });
     assert_eq!(results, (0..8).collect::<Vec<_>>());
     let max = running.lock().unwrap().1;
-    assert!(max <= 2, "{max} blocking jobs ran at once with a bound of 2");
+    assert!(
+        max <= 2,
+        "{max} blocking jobs ran at once with a bound of 2"
+    );
 }

@@ -93,7 +93,11 @@ fn detached_task_output_is_dropped_when_it_finishes() {
         drop(evloop::spawn(async move { inside }));
         evloop::yield_now().await;
         evloop::yield_now().await;
-        assert_eq!(Rc::strong_count(&output), 1, "the output of a detached task leaked");
+        assert_eq!(
+            Rc::strong_count(&output),
+            1,
+            "the output of a detached task leaked"
+        );
     });
 }
 
@@ -181,7 +185,11 @@ fn stale_waker_does_not_wake_the_next_occupant_of_the_slot() {
         stash.borrow_mut().take().unwrap().wake(); // stale: same key, older generation
         evloop::yield_now().await;
         evloop::yield_now().await;
-        assert_eq!(tracker.polls(), 1, "a stale waker polled the slot's new task");
+        assert_eq!(
+            tracker.polls(),
+            1,
+            "a stale waker polled the slot's new task"
+        );
         next.abort();
     });
 }
@@ -227,7 +235,9 @@ fn task_ids_names_and_current() {
 #[test]
 fn join_error_into_panic_gives_the_payload() {
     evloop::run(async {
-        let err = evloop::spawn(async { std::panic::panic_any(17u32) }).await.unwrap_err();
+        let err = evloop::spawn(async { std::panic::panic_any(17u32) })
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "task panicked");
         assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 17);
     });

@@ -16,7 +16,10 @@ fn sleep_never_ends_early() {
         for ms in [0u64, 1, 2, 3, 5, 8, 13] {
             let start = Instant::now();
             evloop::sleep(Duration::from_millis(ms)).await;
-            assert!(start.elapsed() >= Duration::from_millis(ms), "sleep({ms} ms) ended early");
+            assert!(
+                start.elapsed() >= Duration::from_millis(ms),
+                "sleep({ms} ms) ended early"
+            );
         }
         // Sub-millisecond deadlines too.
         let start = Instant::now();
@@ -83,7 +86,11 @@ fn duration_max_never_fires_and_does_not_panic() {
         assert_eq!(evloop::wait_for(Duration::MAX, slow).await, Ok(2));
         // A far (but representable) deadline arms a timer without overflow.
         let far = evloop::sleep(Duration::from_secs(60 * 60 * 24 * 365 * 50));
-        assert!(evloop::wait_for(Duration::from_millis(1), far).await.is_err());
+        assert!(
+            evloop::wait_for(Duration::from_millis(1), far)
+                .await
+                .is_err()
+        );
     });
 }
 
@@ -96,7 +103,8 @@ fn dropping_a_sleep_disarms_it() {
         }
         // The loop would still be parked for 10 s if a timer leaked.
         let start = Instant::now();
-        let outcome = evloop::wait_for(Duration::from_millis(1), std::future::pending::<()>()).await;
+        let outcome =
+            evloop::wait_for(Duration::from_millis(1), std::future::pending::<()>()).await;
         assert!(outcome.is_err());
         assert!(start.elapsed() >= Duration::from_millis(1));
     });
@@ -188,7 +196,10 @@ fn interval_skip_drops_missed_ticks() {
         let next = every.tick().await;
         let offset = next - first;
         assert_eq!(offset.as_millis() % 5, 0, "stays on the 5 ms grid");
-        assert!(offset >= Duration::from_millis(15), "missed ticks were not skipped: {offset:?}");
+        assert!(
+            offset >= Duration::from_millis(15),
+            "missed ticks were not skipped: {offset:?}"
+        );
     });
 }
 

@@ -15,7 +15,11 @@ fn times_out_and_drops_the_inner_future() {
     let tracker = Tracker::new();
     evloop::run(async {
         let start = Instant::now();
-        let r = evloop::wait_for(Duration::from_millis(5), tracker.track(std::future::pending::<()>())).await;
+        let r = evloop::wait_for(
+            Duration::from_millis(5),
+            tracker.track(std::future::pending::<()>()),
+        )
+        .await;
         assert!(r.is_err());
         assert!(start.elapsed() >= Duration::from_millis(5));
     });
@@ -29,7 +33,10 @@ fn ok_when_inner_finishes_first() {
             evloop::sleep(Duration::from_millis(1)).await;
             "fast"
         };
-        assert_eq!(evloop::wait_for(Duration::from_secs(5), fast).await, Ok("fast"));
+        assert_eq!(
+            evloop::wait_for(Duration::from_secs(5), fast).await,
+            Ok("fast")
+        );
     });
 }
 
@@ -56,7 +63,10 @@ fn ready_future_costs_no_timer() {
     // Polled outside any runtime: a timer would panic, so none is armed.
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     let mut fut = std::pin::pin!(evloop::wait_for(Duration::from_secs(1), async { 5 }));
-    assert_eq!(std::future::Future::poll(fut.as_mut(), &mut cx), Poll::Ready(Ok(5)));
+    assert_eq!(
+        std::future::Future::poll(fut.as_mut(), &mut cx),
+        Poll::Ready(Ok(5))
+    );
 }
 
 #[test]
@@ -66,10 +76,13 @@ fn wait_until_past_deadline_still_polls_inner_once() {
         assert_eq!(evloop::wait_until(past, async { 1 }).await, Ok(1));
         let polled = Rc::new(Cell::new(false));
         let p = polled.clone();
-        let r = evloop::wait_until(past, poll_fn(move |_| {
-            p.set(true);
-            Poll::<()>::Pending
-        }))
+        let r = evloop::wait_until(
+            past,
+            poll_fn(move |_| {
+                p.set(true);
+                Poll::<()>::Pending
+            }),
+        )
         .await;
         assert!(r.is_err());
         assert!(polled.get());
@@ -79,7 +92,9 @@ fn wait_until_past_deadline_still_polls_inner_once() {
 #[test]
 fn timeout_error_converts_to_io_timed_out() {
     let err: std::io::Error = evloop::run(async {
-        evloop::wait_for(Duration::ZERO, std::future::pending::<()>()).await.unwrap_err()
+        evloop::wait_for(Duration::ZERO, std::future::pending::<()>())
+            .await
+            .unwrap_err()
     })
     .into();
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
@@ -90,7 +105,9 @@ fn a_million_ready_timeouts_do_not_touch_the_wheel() {
     evloop::run(async {
         let mut sum = 0u64;
         for i in 0..support::scaled(100_000) as u64 {
-            sum += evloop::wait_for(Duration::from_secs(1), async move { i }).await.unwrap();
+            sum += evloop::wait_for(Duration::from_secs(1), async move { i })
+                .await
+                .unwrap();
         }
         assert!(sum > 0);
     });

@@ -332,6 +332,8 @@ impl<S: mio::event::Source> Drop for IoSource<S> {
 
 impl<S: mio::event::Source + fmt::Debug> fmt::Debug for IoSource<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IoSource").field("source", &self.source).finish()
+        f.debug_struct("IoSource")
+            .field("source", &self.source)
+            .finish()
     }
 }

@@ -99,7 +99,9 @@ impl<F: Future> JoinAll<F> {
         for i in 0..self.batch.len() {
             let index = self.batch[i];
             self.list.queued[index].store(false, Ordering::Release);
-            let Some(child) = self.children[index].as_mut() else { continue };
+            let Some(child) = self.children[index].as_mut() else {
+                continue;
+            };
             let list = &self.list;
             let waker = self.wakers[index].get_or_insert_with(|| {
                 Waker::from(Arc::new(ChildWaker {
@@ -121,7 +123,10 @@ impl<F: Future> JoinAll<F> {
         self.batch.clear();
         if self.remaining == 0 {
             let outputs = std::mem::take(&mut self.outputs);
-            return Poll::Ready(Ok(outputs.into_iter().map(|o| o.expect("every child finished")).collect()));
+            return Poll::Ready(Ok(outputs
+                .into_iter()
+                .map(|o| o.expect("every child finished"))
+                .collect()));
         }
         Poll::Pending
     }
@@ -173,16 +178,21 @@ impl<F: Future> Future for Gather<F> {
     type Output = Vec<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().inner.poll(cx, |_| false).map(|outputs| match outputs {
-            Ok(outputs) => outputs,
-            Err(_) => unreachable!("gather never fails early"),
-        })
+        self.get_mut()
+            .inner
+            .poll(cx, |_| false)
+            .map(|outputs| match outputs {
+                Ok(outputs) => outputs,
+                Err(_) => unreachable!("gather never fails early"),
+            })
     }
 }
 
 impl<F: Future> fmt::Debug for Gather<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Gather").field("remaining", &self.inner.remaining).finish()
+        f.debug_struct("Gather")
+            .field("remaining", &self.inner.remaining)
+            .finish()
     }
 }
 
@@ -197,14 +207,9 @@ impl<F: Future> fmt::Debug for Gather<F> {
 ///
 /// ```
 /// evloop::run(async {
-///     let ok = evloop::try_gather([async { Ok::<_, String>(1) }, async { Ok(2) }]).await;
-///     assert_eq!(ok, Ok(vec![1, 2]));
-///     let err = evloop::try_gather([
-///         Box::pin(async { Ok(1) }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, String>>>>,
-///         Box::pin(async { Err("no".to_string()) }),
-///     ])
-///     .await;
-///     assert_eq!(err, Err("no".to_string()));
+///     let parse = |s: &'static str| async move { s.parse::<u32>() };
+///     assert_eq!(evloop::try_gather(["1", "2"].map(parse)).await, Ok(vec![1, 2]));
+///     assert!(evloop::try_gather(["1", "x"].map(parse)).await.is_err());
 /// });
 /// ```
 ///
@@ -235,16 +240,21 @@ where
     type Output = Result<Vec<T>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().inner.poll(cx, Result::is_err).map(|outputs| match outputs {
-            Ok(outputs) => Ok(outputs.into_iter().filter_map(Result::ok).collect()),
-            Err(Err(err)) => Err(err),
-            Err(Ok(_)) => unreachable!("only errors fail early"),
-        })
+        self.get_mut()
+            .inner
+            .poll(cx, Result::is_err)
+            .map(|outputs| match outputs {
+                Ok(outputs) => Ok(outputs.into_iter().filter_map(Result::ok).collect()),
+                Err(Err(err)) => Err(err),
+                Err(Ok(_)) => unreachable!("only errors fail early"),
+            })
     }
 }
 
 impl<F: Future> fmt::Debug for TryGather<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryGather").field("remaining", &self.inner.remaining).finish()
+        f.debug_struct("TryGather")
+            .field("remaining", &self.inner.remaining)
+            .finish()
     }
 }

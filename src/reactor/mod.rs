@@ -71,11 +71,16 @@ impl Reactor {
     }
 
     /// Registers `source` for read and write readiness; returns its slab key and generation.
-    pub(crate) fn register(&mut self, source: &mut impl mio::event::Source) -> io::Result<(u32, u32)> {
+    pub(crate) fn register(
+        &mut self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<(u32, u32)> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
         if key >= u32::MAX as usize {
-            return Err(io::Error::other("evloop: too many I/O sources on one runtime"));
+            return Err(io::Error::other(
+                "evloop: too many I/O sources on one runtime",
+            ));
         }
         if self.generations.len() <= key {
             self.generations.resize(key + 1, 0);

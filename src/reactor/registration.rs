@@ -140,7 +140,11 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         // If the owner already deregistered, this finds a newer generation and does nothing.
-        let removed = self.core.reactor.borrow_mut().release(self.key, self.generation);
+        let removed = self
+            .core
+            .reactor
+            .borrow_mut()
+            .release(self.key, self.generation);
         drop(removed);
     }
 }

@@ -62,7 +62,13 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(id: u64, tag: u16, reactor: Reactor, shared: Arc<Shared>, config: Config) -> Self {
+    pub(crate) fn new(
+        id: u64,
+        tag: u16,
+        reactor: Reactor,
+        shared: Arc<Shared>,
+        config: Config,
+    ) -> Self {
         Core {
             id,
             tag,
@@ -120,7 +126,10 @@ impl Core {
         };
         self.current_task.set(Some(Id::new(public)));
         let waker = task_waker(self.tag, id);
-        let ready = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        let ready = task
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready();
         self.current_task.set(None);
         self.finish_poll(id, task, ready);
     }
@@ -173,7 +182,9 @@ impl Core {
     pub(crate) fn abort(&self, id: TaskId) {
         let mut task = {
             let mut store = self.tasks.borrow_mut();
-            let Some(slot) = store.get_mut(id) else { return };
+            let Some(slot) = store.get_mut(id) else {
+                return;
+            };
             if slot.has(COMPLETE) {
                 return;
             }
@@ -246,7 +257,9 @@ impl Core {
             }
         }
         if self.timers.borrow().len() > 0 {
-            self.timers.borrow_mut().process(Instant::now(), &mut wakers);
+            self.timers
+                .borrow_mut()
+                .process(Instant::now(), &mut wakers);
         }
         for waker in wakers.drain(..) {
             waker.wake();

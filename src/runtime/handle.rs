@@ -149,6 +149,8 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("tag", &self.tag).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("tag", &self.tag)
+            .finish_non_exhaustive()
     }
 }

@@ -22,8 +22,8 @@ use std::io;
 use std::marker::PhantomData;
 use std::panic::Location;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Instant;
 
@@ -291,7 +291,10 @@ pub(crate) fn with_timers<R>(runtime_id: u64, f: impl FnOnce(&mut Wheel) -> R) -
 pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> (u64, TimerKey) {
     match context::with_current(|core| (core.id, core.arm_timer(deadline, waker))) {
         Some(armed) => armed,
-        None => panic!("evloop timer polled outside a runtime: {}", context::NO_RUNTIME),
+        None => panic!(
+            "evloop timer polled outside a runtime: {}",
+            context::NO_RUNTIME
+        ),
     }
 }
 

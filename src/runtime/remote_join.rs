@@ -21,7 +21,9 @@ struct Inner<T> {
 
 impl<T> Inner<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -134,7 +136,10 @@ impl<T> RemoteJoinHandle<T> {
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
-        state.output.take().unwrap_or_else(|| Err(JoinError::cancelled()))
+        state
+            .output
+            .take()
+            .unwrap_or_else(|| Err(JoinError::cancelled()))
     }
 
     /// Whether the task has finished.
@@ -159,7 +164,12 @@ impl<T> Future for RemoteJoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.inner.lock();
         if state.done {
-            return Poll::Ready(state.output.take().unwrap_or_else(|| Err(JoinError::cancelled())));
+            return Poll::Ready(
+                state
+                    .output
+                    .take()
+                    .unwrap_or_else(|| Err(JoinError::cancelled())),
+            );
         }
         match &state.waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}

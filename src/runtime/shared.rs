@@ -54,7 +54,9 @@ impl Shared {
 
     fn lock(&self) -> MutexGuard<'_, Inject> {
         // The queue stays consistent even if a thread panicked while holding the lock.
-        self.inject.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inject
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Sends `remote` to the loop. Gives it back if the runtime is shutting down.
@@ -99,7 +101,9 @@ impl Shared {
 static REGISTRY: Mutex<Vec<Option<Arc<Shared>>>> = Mutex::new(Vec::new());
 
 fn registry() -> MutexGuard<'static, Vec<Option<Arc<Shared>>>> {
-    REGISTRY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    REGISTRY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Gives `shared` a tag, so wakers can find it from any thread.

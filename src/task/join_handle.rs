@@ -179,7 +179,10 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("id", &self.public_id)
             .field("name", &meta.and_then(|m| m.name.as_deref()))
             .field("spawned_at", &meta.map(|m| m.location))
-            .field("finished", &(self.done || store.get(self.id).is_none_or(|s| s.has(COMPLETE))))
+            .field(
+                "finished",
+                &(self.done || store.get(self.id).is_none_or(|s| s.has(COMPLETE))),
+            )
             .finish()
     }
 }
@@ -315,9 +318,10 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("JoinError::Cancelled"),
-            Repr::Panic(payload) => {
-                f.debug_tuple("JoinError::Panic").field(&panic_message(payload.as_ref())).finish()
-            }
+            Repr::Panic(payload) => f
+                .debug_tuple("JoinError::Panic")
+                .field(&panic_message(payload.as_ref()))
+                .finish(),
         }
     }
 }

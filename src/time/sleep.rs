@@ -155,7 +155,8 @@ impl Future for Sleep {
         };
         if let Some((runtime, key)) = self.timer {
             // Armed: still pending unless the wheel fired it (which is never early).
-            let armed = crate::runtime::with_timers(runtime, |wheel| wheel.update_waker(key, cx.waker()));
+            let armed =
+                crate::runtime::with_timers(runtime, |wheel| wheel.update_waker(key, cx.waker()));
             match armed {
                 Some(Ok(old)) => {
                     drop(old);

@@ -69,7 +69,10 @@ impl From<TimeoutError> for std::io::Error {
 /// future is dropped, not spawned: work it had in flight is lost, as with asyncio.
 #[doc(alias = "timeout")]
 #[doc(alias = "asyncio.wait_for")]
-pub async fn wait_for<F: IntoFuture>(duration: Duration, future: F) -> Result<F::Output, TimeoutError> {
+pub async fn wait_for<F: IntoFuture>(
+    duration: Duration,
+    future: F,
+) -> Result<F::Output, TimeoutError> {
     with_timer(future.into_future(), || crate::sleep(duration)).await
 }
 
@@ -101,12 +104,18 @@ pub async fn wait_for<F: IntoFuture>(duration: Duration, future: F) -> Result<F:
 ///
 /// As [`wait_for`].
 #[doc(alias = "timeout_at")]
-pub async fn wait_until<F: IntoFuture>(deadline: Instant, future: F) -> Result<F::Output, TimeoutError> {
+pub async fn wait_until<F: IntoFuture>(
+    deadline: Instant,
+    future: F,
+) -> Result<F::Output, TimeoutError> {
     with_timer(future.into_future(), || crate::sleep_until(deadline)).await
 }
 
 /// Polls `future`, then (only once it is pending) a timer made by `make_timer`.
-async fn with_timer<F: Future>(future: F, make_timer: impl FnOnce() -> Sleep) -> Result<F::Output, TimeoutError> {
+async fn with_timer<F: Future>(
+    future: F,
+    make_timer: impl FnOnce() -> Sleep,
+) -> Result<F::Output, TimeoutError> {
     let mut future = pin!(future);
     let mut make_timer = Some(make_timer);
     let mut timer: Option<Sleep> = None;

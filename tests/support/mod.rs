@@ -58,14 +58,20 @@ impl<F> Drop for Tracked<F> {
 
 /// A future that is pending until `flag` is set, counting its polls.
 pub fn wait_flag(flag: Rc<Cell<bool>>) -> impl Future<Output = ()> {
-    std::future::poll_fn(move |_| if flag.get() { Poll::Ready(()) } else { Poll::Pending })
+    std::future::poll_fn(move |_| {
+        if flag.get() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
 }
 
 /// Runs `f` and returns the message of the panic it must raise.
 #[track_caller]
 pub fn panic_message(f: impl FnOnce()) -> String {
-    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .expect_err("expected a panic");
+    let payload =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("expected a panic");
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -77,5 +83,9 @@ pub fn panic_message(f: impl FnOnce()) -> String {
 
 /// Under Miri everything is ~1000× slower: scale counts down.
 pub const fn scaled(n: usize) -> usize {
-    if cfg!(miri) { if n / 100 > 10 { n / 100 } else { 10 } } else { n }
+    if cfg!(miri) {
+        if n / 100 > 10 { n / 100 } else { 10 }
+    } else {
+        n
+    }
 }

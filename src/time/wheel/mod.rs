@@ -144,7 +144,11 @@ impl Wheel {
 
     /// Replaces the waker of an armed timer unless it would wake the same task. Returns the
     /// old waker (to drop outside the borrow), or `Err(())` if the timer is no longer armed.
-    pub(crate) fn update_waker(&mut self, timer: TimerKey, waker: &Waker) -> Result<Option<Waker>, ()> {
+    pub(crate) fn update_waker(
+        &mut self,
+        timer: TimerKey,
+        waker: &Waker,
+    ) -> Result<Option<Waker>, ()> {
         let entry = self
             .entries
             .get_mut(timer.key as usize)
