@@ -15,6 +15,7 @@ fn run_returns_the_output() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // returning the handle un-awaited is the point
 fn block_on_can_be_called_repeatedly_and_tasks_carry_over() {
     let rt = Runtime::new().unwrap();
     let counter = Rc::new(Cell::new(0));

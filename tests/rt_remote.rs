@@ -49,10 +49,11 @@ fn many_cross_thread_wakes_are_harmless() {
             loop {
                 let waker = {
                     let mut state = remote.lock().unwrap();
-                    state.1.take().map(|w| {
+                    let waker = state.1.take();
+                    if waker.is_some() {
                         state.0 += 1;
-                        w
-                    })
+                    }
+                    waker
                 };
                 if let Some(waker) = waker {
                     waker.wake_by_ref(); // extra wakes of a queued task

@@ -137,7 +137,8 @@ fn a_task_woken_during_its_poll_is_polled_again_once() {
                 // Three wakes during one poll: still one extra poll.
                 cx.waker().wake_by_ref();
                 cx.waker().wake_by_ref();
-                cx.waker().clone().wake();
+                let clone = cx.waker().clone(); // wake by value too
+                clone.wake();
                 Poll::Pending
             } else {
                 Poll::Ready(())

@@ -301,19 +301,14 @@ mod tests {
         for &d in &deadlines {
             wheel.insert(at(base, d), Waker::noop().clone());
         }
-        let mut fired = 0;
-        let mut last_checked = 0;
         for &d in &deadlines {
-            // Just before the deadline nothing new fires.
+            // Just before the deadline nothing fires; at the deadline exactly one entry does.
             let mut wakers = Vec::new();
             wheel.process(at(base, d - 1), &mut wakers);
-            assert_eq!(fired + wakers.len(), fired, "fired early before {d} ms");
+            assert!(wakers.is_empty(), "fired early before {d} ms");
             wheel.process(at(base, d), &mut wakers);
             assert_eq!(wakers.len(), 1, "deadline {d} ms did not fire on time");
-            fired += 1;
-            last_checked = d;
         }
-        assert_eq!(last_checked, 5_000_000);
         assert_eq!(wheel.len(), 0);
     }
 
