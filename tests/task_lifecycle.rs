@@ -75,12 +75,19 @@ fn a_task_can_abort_itself() {
 fn dropping_the_handle_detaches_the_task() {
     let ran = Rc::new(Cell::new(false));
     let flag = ran.clone();
+    let seen = ran.clone();
     evloop::run(async move {
         drop(evloop::spawn(async move {
             evloop::sleep(Duration::from_millis(2)).await;
             flag.set(true);
         }));
-        evloop::sleep(Duration::from_millis(10)).await;
+        // Bounded wait: the detached task finishes on its own.
+        for _ in 0..10_000 {
+            if seen.get() {
+                break;
+            }
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
     });
     assert!(ran.get(), "a detached task must run on");
 }

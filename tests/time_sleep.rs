@@ -55,12 +55,13 @@ fn many_concurrent_sleeps_never_end_early() {
 fn sleeps_complete_in_deadline_order() {
     let order = Rc::new(std::cell::RefCell::new(Vec::new()));
     evloop::run(async {
+        let base = Instant::now();
         let handles: Vec<_> = [30u64, 5, 70, 15]
             .into_iter()
             .map(|ms| {
                 let order = order.clone();
                 evloop::spawn(async move {
-                    evloop::sleep(Duration::from_millis(ms)).await;
+                    evloop::sleep_until(base + Duration::from_millis(ms)).await;
                     order.borrow_mut().push(ms);
                 })
             })
