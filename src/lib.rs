@@ -54,7 +54,7 @@
 //! * [`task`]: the slab of tasks, wakers, `JoinHandle`.
 //! * `reactor`: `mio::Poll` and per-source readiness; [`io::IoSource`] is its public face.
 //! * [`time`]: the timer wheel, `sleep`, `interval`, `wait_for`.
-//! * [`join`]: `gather`, `join!`, `select`.
+//! * [`join`](mod@join): `gather`, `join!`, `select`.
 //! * `blocking`: the `spawn_blocking` thread pool.
 
 #![warn(

@@ -54,7 +54,7 @@ macro_rules! __join_internal {
     (@name $mode:ident [$($named:tt)*] $future:expr $(, $rest:expr)*) => {
         $crate::__join_internal!(@name $mode [$($named)* (future output $future)] $($rest),*)
     };
-    (@name join [$(($name:ident $out:ident $future:expr))*]) => {{
+    (@name $mode:ident [$(($name:ident $out:ident $future:expr))*]) => {{
         $(
             let mut $name = ::core::pin::pin!(::core::future::IntoFuture::into_future($future));
             let mut $out = ::core::option::Option::None;
@@ -64,33 +64,8 @@ macro_rules! __join_internal {
             $(
                 if $out.is_none() {
                     match ::core::future::Future::poll($name.as_mut(), cx) {
-                        ::core::task::Poll::Ready(value) => $out = ::core::option::Option::Some(value),
-                        ::core::task::Poll::Pending => pending = true,
-                    }
-                }
-            )*
-            if pending {
-                return ::core::task::Poll::Pending;
-            }
-            ::core::task::Poll::Ready(($($out.take().expect("joined once"),)*))
-        })
-        .await
-    }};
-    (@name try [$(($name:ident $out:ident $future:expr))*]) => {{
-        $(
-            let mut $name = ::core::pin::pin!(::core::future::IntoFuture::into_future($future));
-            let mut $out = ::core::option::Option::None;
-        )*
-        ::core::future::poll_fn(|cx| {
-            let mut pending = false;
-            $(
-                if $out.is_none() {
-                    match ::core::future::Future::poll($name.as_mut(), cx) {
-                        ::core::task::Poll::Ready(::core::result::Result::Ok(value)) => {
-                            $out = ::core::option::Option::Some(value)
-                        }
-                        ::core::task::Poll::Ready(::core::result::Result::Err(err)) => {
-                            return ::core::task::Poll::Ready(::core::result::Result::Err(err));
+                        ::core::task::Poll::Ready(value) => {
+                            $out = ::core::option::Option::Some($crate::__join_internal!(@value $mode value));
                         }
                         ::core::task::Poll::Pending => pending = true,
                     }
@@ -99,8 +74,21 @@ macro_rules! __join_internal {
             if pending {
                 return ::core::task::Poll::Pending;
             }
-            ::core::task::Poll::Ready(::core::result::Result::Ok(($($out.take().expect("joined once"),)*)))
+            ::core::task::Poll::Ready($crate::__join_internal!(@output $mode ($($out.take().expect("joined once"),)*)))
         })
         .await
     }};
+    // What a finished future contributes: its output, or (try mode) its `Ok` value, returning
+    // the error from the enclosing `poll_fn` closure.
+    (@value join $value:ident) => { $value };
+    (@value try $value:ident) => {
+        match $value {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(err) => {
+                return ::core::task::Poll::Ready(::core::result::Result::Err(err));
+            }
+        }
+    };
+    (@output join $tuple:expr) => { $tuple };
+    (@output try $tuple:expr) => { ::core::result::Result::Ok($tuple) };
 }

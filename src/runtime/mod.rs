@@ -1,7 +1,7 @@
 //! The runtime: `Runtime`, `run`, `spawn`, and the glue the rest of the crate uses to reach
 //! the runtime of the current thread.
 //!
-//! Only this module sees tasks, the reactor and the timer wheel together (in [`Core`]).
+//! Only this module sees tasks, the reactor and the timer wheel together (in `Core`).
 
 mod builder;
 mod context;

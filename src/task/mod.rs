@@ -2,8 +2,8 @@
 //!
 //! # Ground rules
 //!
-//! A task lives in one [`Slot`](store::Slot) of the runtime's [`TaskStore`](store::TaskStore), a
-//! `slab::Slab` addressed by a [`TaskId`](store::TaskId) = slab key + generation. The generation
+//! A task lives in one `Slot` of the runtime's `TaskStore` (`store.rs`), a
+//! `slab::Slab` addressed by a `TaskId` = slab key + generation. The generation
 //! changes every time a key is reused, so a stale id (in an old waker or a `JoinHandle` of a
 //! task that is gone) never reaches the slot's next occupant.
 //!
