@@ -1,1 +1,289 @@
-fn main() {}
+//! Side-by-side comparison of evloop, tokio (current-thread runtime + `LocalSet`) and smol
+//! (`async_executor::LocalExecutor` under `async_io::block_on`), all in one process run:
+//!
+//! ```text
+//! cargo bench --bench compare
+//! EVLOOP_BENCH_SCALE=0.1 EVLOOP_BENCH_RUNS=3 cargo bench --bench compare   # quicker
+//! ```
+//!
+//! Workloads (sizes at `EVLOOP_BENCH_SCALE=1`, a float multiplier, default 1.0):
+//!
+//! * `spawn_join`: spawn 1,000,000 trivial tasks, collect the handles, await them all;
+//! * `yield_many`: 1,000 tasks × 1,000 `yield_now` each;
+//! * `ping_pong`: 1,000,000 messages between two tasks over a single-slot channel;
+//! * `timeout_ready`: 1,000,000 sequential 1 s timeouts around a ready future;
+//! * `timeout_cancelled`: 1,000,000 sequential 1 s timeouts around a future pending once
+//!   (the timer is armed, then cancelled);
+//! * `sleep_100k`: 100,000 tasks sleeping a pseudo-random 0–50 ms each; reports wake
+//!   lateness (max, p99) and early wakes instead of time.
+//!
+//! Each timed workload runs `EVLOOP_BENCH_RUNS` times (default 7) per runtime, interleaved,
+//! and the table shows the median wall time, measured inside the runtime (building and
+//! dropping it are not timed). `sleep_100k` runs 3 times per runtime and shows the median
+//! of the per-run maxima. The last column is `tokio / evloop`: above 1× means evloop is
+//! faster (or, for `sleep_100k`, wakes more punctually).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io::{IsTerminal, Write};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Evloop, Lateness, Rt, Sizes, Smol, Tokio, Workload, sleep_lateness};
+
+/// Runs of `sleep_100k` per runtime.
+const SLEEP_RUNS: usize = 3;
+
+fn main() {
+    let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);
+    assert!(
+        scale.is_finite() && scale > 0.0,
+        "EVLOOP_BENCH_SCALE must be > 0"
+    );
+    let runs = env_parse("EVLOOP_BENCH_RUNS", 7_usize).max(1);
+    let scaled = |base: f64| ((base * scale).round() as u64).max(1);
+    let sizes = Sizes {
+        spawn_tasks: scaled(1_000_000.0),
+        yield_tasks: scaled(1_000.0),
+        yields: 1_000,
+        messages: scaled(1_000_000.0),
+        timeouts: scaled(1_000_000.0),
+    };
+    let sleep_tasks = scaled(100_000.0);
+
+    print_header(scale, runs);
+    out(&format!(
+        "| workload | {} | tokio (current_thread) | smol (async-executor) | evloop vs tokio |\n\
+         |---|---:|---:|---:|---:|\n",
+        Evloop::NAME
+    ));
+
+    for workload in Workload::ALL {
+        let label = workload.label(&sizes);
+        let mut times: [Vec<Duration>; 3] = Default::default();
+        for run in 1..=runs {
+            progress(&format!("{label}: run {run}/{runs}:"));
+            let measured = [
+                workload.run::<Evloop>(&sizes, 1),
+                workload.run::<Tokio>(&sizes, 1),
+                workload.run::<Smol>(&sizes, 1),
+            ];
+            for (all, time) in times.iter_mut().zip(measured) {
+                all.push(time);
+            }
+            progress_end(&format!(
+                " {:.1} / {:.1} / {:.1} ms",
+                ms(measured[0]),
+                ms(measured[1]),
+                ms(measured[2])
+            ));
+        }
+        let [evloop, tokio, smol] = times.map(|all| median(all.into_iter().map(ms).collect()));
+        out(&format!(
+            "| {label} | {evloop:.2} ms | {tokio:.2} ms | {smol:.2} ms | {} |\n",
+            ratio(tokio, evloop)
+        ));
+    }
+
+    let mut stats: [Vec<SleepStats>; 3] = Default::default();
+    for run in 1..=SLEEP_RUNS {
+        progress(&format!("sleep_100k: run {run}/{SLEEP_RUNS}:"));
+        let measured = [
+            sleep_stats::<Evloop>(sleep_tasks),
+            sleep_stats::<Tokio>(sleep_tasks),
+            sleep_stats::<Smol>(sleep_tasks),
+        ];
+        progress_end(&format!(
+            " max {:.2} / {:.2} / {:.2} ms",
+            measured[0].max, measured[1].max, measured[2].max
+        ));
+        for (all, s) in stats.iter_mut().zip(measured) {
+            all.push(s);
+        }
+    }
+    let summary = stats.map(|all| SleepSummary::of(&all));
+    out(&format!(
+        "| sleep_100k ({sleep_tasks} tasks, 0–50 ms; lateness) | {} | {} | {} | {} |\n",
+        summary[0],
+        summary[1],
+        summary[2],
+        ratio(summary[1].max, summary[0].max)
+    ));
+    out(&format!(
+        "\nsleep_100k: lateness = wake instant − (instant the task began its sleep + requested); \
+         max and p99 are medians over {SLEEP_RUNS} runs, `early` counts wakes before the deadline \
+         over all {SLEEP_RUNS} runs ({} sleeps per runtime).\n\
+         Same, measured from the spawn call instead (adds the spawn → first-poll delay), \
+         median max: evloop {:.2} ms, tokio {:.2} ms, smol {:.2} ms; early: {} / {} / {}.\n",
+        SLEEP_RUNS as u64 * sleep_tasks,
+        summary[0].max_from_spawn,
+        summary[1].max_from_spawn,
+        summary[2].max_from_spawn,
+        summary[0].early_from_spawn,
+        summary[1].early_from_spawn,
+        summary[2].early_from_spawn,
+    ));
+}
+
+/// Lateness statistics of one `sleep_100k` run.
+#[derive(Clone, Copy, Debug)]
+struct SleepStats {
+    max: f64,
+    p99: f64,
+    early: usize,
+    max_from_spawn: f64,
+    early_from_spawn: usize,
+}
+
+fn sleep_stats<R: Rt>(tasks: u64) -> SleepStats {
+    let lateness: Vec<Lateness> = R::block_on(sleep_lateness::<R>(tasks));
+    let mut from_start: Vec<f64> = lateness.iter().map(|l| l.from_sleep_start).collect();
+    let from_spawn: Vec<f64> = lateness.iter().map(|l| l.from_spawn).collect();
+    from_start.sort_by(f64::total_cmp);
+    let p99_index = (from_start.len() * 99).div_ceil(100).saturating_sub(1);
+    SleepStats {
+        max: from_start.last().copied().unwrap_or(0.0),
+        p99: from_start.get(p99_index).copied().unwrap_or(0.0),
+        early: from_start.iter().filter(|&&l| l < 0.0).count(),
+        max_from_spawn: from_spawn.iter().copied().fold(f64::MIN, f64::max),
+        early_from_spawn: from_spawn.iter().filter(|&&l| l < 0.0).count(),
+    }
+}
+
+/// `sleep_100k` over all its runs, for one runtime.
+#[derive(Clone, Copy, Debug)]
+struct SleepSummary {
+    max: f64,
+    p99: f64,
+    early: usize,
+    max_from_spawn: f64,
+    early_from_spawn: usize,
+}
+
+impl SleepSummary {
+    fn of(runs: &[SleepStats]) -> Self {
+        SleepSummary {
+            max: median(runs.iter().map(|s| s.max).collect()),
+            p99: median(runs.iter().map(|s| s.p99).collect()),
+            early: runs.iter().map(|s| s.early).sum(),
+            max_from_spawn: median(runs.iter().map(|s| s.max_from_spawn).collect()),
+            early_from_spawn: runs.iter().map(|s| s.early_from_spawn).sum(),
+        }
+    }
+}
+
+impl std::fmt::Display for SleepSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "max {:.2} ms, p99 {:.2} ms, early {}",
+            self.max, self.p99, self.early
+        )
+    }
+}
+
+fn print_header(scale: f64, runs: usize) {
+    let date = command_output("date", &[]);
+    let nproc = command_output("nproc", &[]).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or_else(|_| "?".into(), |n| n.to_string())
+    });
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mut header = String::from("# evloop vs tokio vs smol\n\n");
+    if let Some(date) = date {
+        header += &format!("{date} · ");
+    }
+    header += &format!(
+        "nproc {nproc} · {cpu} · EVLOOP_BENCH_SCALE={scale} · EVLOOP_BENCH_RUNS={runs} \
+         (median of runs; sleep_100k: {SLEEP_RUNS} runs)\n\n"
+    );
+    out(&header);
+}
+
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={value:?} is not a valid number")),
+        Err(_) => default,
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// `numerator / denominator` as `2.31×`.
+fn ratio(numerator: f64, denominator: f64) -> String {
+    if denominator > 0.0 && numerator.is_finite() {
+        format!("{:.2}×", numerator / denominator)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// Prints to stdout and flushes.
+fn out(text: &str) {
+    clear_progress();
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Starts a progress line on stderr. On a terminal the line is rewritten in place (so the
+/// table on stdout stays contiguous); otherwise lines accumulate, to see where a run stalls.
+fn progress(text: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K{text}");
+    } else {
+        eprint!("{text}");
+    }
+}
+
+/// Ends the progress line started by [`progress`] with `text`.
+fn progress_end(text: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("{}", text.trim_end());
+    } else {
+        eprintln!("{}", text.trim_end());
+    }
+}
+
+/// Clears the terminal status line of [`progress`], if any.
+fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}

@@ -12,14 +12,16 @@
 //! # The loop turn
 //!
 //! ```text
-//! poll the block_on future if it was woken
-//! → poll at most `event_interval` tasks from the run queue, in FIFO order
-//! → park: poll the reactor (blocking until the next timer deadline only if nothing is
+//! poll tasks from the run queue, in FIFO order (the block_on future queues like a task)
+//! → after `event_interval` polls, or when nothing is ready:
+//!   park: poll the reactor (blocking until the next timer deadline only if nothing is
 //!   ready), fire due timers, wake their waiters, run remote wakes and spawns
 //! ```
 //!
 //! Parking at least every `event_interval` polls is the fairness rule: a task that wakes
-//! itself forever cannot starve I/O or timers. When no I/O source is registered and nothing
+//! itself forever cannot starve I/O or timers. Tasks woken by a timer go to the *front* of
+//! the run queue (in deadline order), so a timer is late by at most about one batch of
+//! polls, however long the queue. When no I/O source is registered and nothing
 //! must wait, the non-blocking reactor poll is skipped: it could only report the
 //! cross-thread waker, which [`Shared`] tracks with an atomic flag.
 
@@ -52,7 +54,7 @@ pub(crate) struct Core {
     pub(crate) reactor: RefCell<Reactor>,
     pub(crate) shared: Arc<Shared>,
     pub(crate) config: Config,
-    /// The `block_on` future was woken.
+    /// The `block_on` future is in the run queue.
     main_woken: Cell<bool>,
     /// The task being polled.
     pub(crate) current_task: Cell<Option<Id>>,
@@ -90,22 +92,28 @@ impl Core {
         let mut future = pin!(future);
         let waker = task_waker(self.tag, TaskId::MAIN);
         let mut cx = Context::from_waker(&waker);
-        self.main_woken.set(true);
+        self.wake_local(TaskId::MAIN);
+        // Polls left before the loop must look at I/O and timers again.
+        let mut budget = self.config.event_interval;
         loop {
-            if self.main_woken.replace(false) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                    return output;
-                }
-            }
-            for _ in 0..self.config.event_interval {
+            // The block_on future takes its turn in the run queue like any task (FIFO).
+            while budget > 0 {
                 let next = self.tasks.borrow_mut().run_queue.pop_front();
                 match next {
+                    Some(TaskId::MAIN) => {
+                        self.main_woken.set(false);
+                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                            return output;
+                        }
+                    }
                     Some(id) => self.poll_task(id),
                     None => break,
                 }
+                budget -= 1;
             }
-            let idle = !self.main_woken.get() && self.tasks.borrow().run_queue.is_empty();
+            let idle = self.tasks.borrow().run_queue.is_empty();
             self.park(idle);
+            budget = self.config.event_interval;
         }
     }
 
@@ -226,15 +234,17 @@ impl Core {
     /// Same-thread wake: queue the task (or flag the `block_on` future).
     pub(crate) fn wake_local(&self, id: TaskId) {
         if id == TaskId::MAIN {
-            self.main_woken.set(true);
+            if !self.main_woken.replace(true) {
+                self.tasks.borrow_mut().run_queue.push_back(TaskId::MAIN);
+            }
         } else {
             self.tasks.borrow_mut().schedule(id);
         }
     }
 
-    /// Arms a timer on this runtime's wheel.
-    pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, waker.clone())
+    /// Arms a timer on this runtime's wheel (`None`: its deadline has already passed).
+    pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+        self.timers.borrow_mut().insert(deadline, waker)
     }
 
     /// Polls the reactor (blocking until the next timer deadline if `may_block`), fires due
@@ -255,14 +265,23 @@ impl Core {
             if let Err(err) = turned {
                 panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
             }
+            for waker in wakers.drain(..) {
+                waker.wake();
+            }
         }
         if self.timers.borrow().len() > 0 {
             self.timers
                 .borrow_mut()
                 .process(Instant::now(), &mut wakers);
-        }
-        for waker in wakers.drain(..) {
-            waker.wake();
+            if !wakers.is_empty() {
+                // Tasks whose timer fired run before the tasks already queued, so a timer's
+                // lateness is bounded by one batch of polls, not by the length of the queue.
+                self.tasks.borrow_mut().begin_urgent();
+                for waker in wakers.drain(..) {
+                    waker.wake();
+                }
+                self.tasks.borrow_mut().end_urgent();
+            }
         }
         *self.wakers.borrow_mut() = wakers;
         self.run_remote();

@@ -286,10 +286,11 @@ pub(crate) fn with_timers<R>(runtime_id: u64, f: impl FnOnce(&mut Wheel) -> R) -
         .flatten()
 }
 
-/// Arms a timer on the current runtime; returns the runtime's id and the timer's key.
+/// Arms a timer on the current runtime; returns the runtime's id and the timer's key, or
+/// `None` if the wheel's clock has already passed `deadline`.
 #[track_caller]
-pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> (u64, TimerKey) {
-    match context::with_current(|core| (core.id, core.arm_timer(deadline, waker))) {
+pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> Option<(u64, TimerKey)> {
+    match context::with_current(|core| Some((core.id, core.arm_timer(deadline, waker)?))) {
         Some(armed) => armed,
         None => panic!(
             "evloop timer polled outside a runtime: {}",

@@ -150,7 +150,11 @@ impl<T> RemoteJoinHandle<T> {
     /// let rt = evloop::Runtime::new().unwrap();
     /// let task = rt.handle().spawn(async {});
     /// assert!(!task.is_finished());
-    /// rt.block_on(async { evloop::yield_now().await; evloop::yield_now().await });
+    /// rt.block_on(async {
+    ///     while !task.is_finished() {
+    ///         evloop::yield_now().await; // the loop picks up remote spawns as it turns
+    ///     }
+    /// });
     /// assert!(task.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {

@@ -71,6 +71,9 @@ pub(crate) struct TaskStore {
     /// Next generation of each key ever used (indexed by key).
     generations: Vec<u32>,
     pub(crate) run_queue: VecDeque<TaskId>,
+    /// While set, `schedule` collects ids in `urgent` instead (see `run_urgent_first`).
+    urgent_mode: bool,
+    urgent: Vec<TaskId>,
     next_id: u64,
 }
 
@@ -139,10 +142,28 @@ impl TaskStore {
         match self.get_mut(id) {
             Some(slot) if slot.state & (QUEUED | COMPLETE) == 0 => {
                 slot.state |= QUEUED;
-                self.run_queue.push_back(id);
+                if self.urgent_mode {
+                    self.urgent.push(id);
+                } else {
+                    self.run_queue.push_back(id);
+                }
                 true
             }
             _ => false,
+        }
+    }
+
+    /// From now on, scheduled tasks are collected to run *before* the tasks already queued
+    /// (in the order they are scheduled), until [`end_urgent`](Self::end_urgent).
+    pub(crate) fn begin_urgent(&mut self) {
+        self.urgent_mode = true;
+    }
+
+    /// Puts the tasks scheduled since `begin_urgent` at the front of the run queue.
+    pub(crate) fn end_urgent(&mut self) {
+        self.urgent_mode = false;
+        for id in self.urgent.drain(..).rev() {
+            self.run_queue.push_front(id);
         }
     }
 

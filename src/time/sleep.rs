@@ -32,7 +32,11 @@ use super::wheel::TimerKey;
 /// Dropping the future disarms the timer; nothing else is lost.
 #[doc(alias = "asyncio.sleep")]
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(Instant::now().checked_add(duration))
+    let mut sleep = Sleep::new(Instant::now().checked_add(duration));
+    // A deadline at least one tick away cannot have passed unnoticed at the first poll: the
+    // wheel itself says whether its tick is already behind (see `Sleep::poll`).
+    sleep.check_clock = duration < Duration::from_millis(1);
+    sleep
 }
 
 /// Waits until `deadline`.
@@ -81,6 +85,8 @@ pub struct Sleep {
     deadline: Option<Instant>,
     /// The runtime and wheel entry this sleep is armed in, once polled.
     timer: Option<(u64, TimerKey)>,
+    /// Read the clock at the first poll: the deadline may already have passed.
+    check_clock: bool,
 }
 
 impl Sleep {
@@ -88,6 +94,7 @@ impl Sleep {
         Sleep {
             deadline,
             timer: None,
+            check_clock: true,
         }
     }
 
@@ -136,6 +143,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
         self.deadline = Some(deadline);
+        self.check_clock = true;
     }
 
     /// Cancels the wheel entry, if it is in the current runtime.
@@ -170,12 +178,16 @@ impl Future for Sleep {
                 None => self.timer = None,
             }
         }
-        if Instant::now() >= deadline {
+        if self.check_clock && Instant::now() >= deadline {
             return Poll::Ready(());
         }
-        let (runtime, key) = crate::runtime::arm_timer(deadline, cx.waker());
-        self.timer = Some((runtime, key));
-        Poll::Pending
+        match crate::runtime::arm_timer(deadline, cx.waker()) {
+            Some(armed) => {
+                self.timer = Some(armed);
+                Poll::Pending
+            }
+            None => Poll::Ready(()), // the wheel's clock is already past the deadline
+        }
     }
 }
 

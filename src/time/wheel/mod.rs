@@ -93,20 +93,27 @@ impl Wheel {
 
     /// The first tick at or after `deadline` (rounded up: never early).
     fn tick_of(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
-        let ticks = nanos.div_ceil(1_000_000);
-        u64::try_from(ticks).unwrap_or(u64::MAX)
+        let since = deadline.saturating_duration_since(self.base);
+        // u64 arithmetic (u128 division is slow on the hot path); saturates for far deadlines.
+        let millis = since.as_secs().saturating_mul(1_000);
+        let sub = u64::from(since.subsec_nanos()).div_ceil(1_000_000);
+        millis.saturating_add(sub)
     }
 
     /// The last tick that `now` has fully reached (rounded down).
     fn now_tick(&self, now: Instant) -> u64 {
-        let millis = now.saturating_duration_since(self.base).as_millis();
-        u64::try_from(millis).unwrap_or(u64::MAX)
+        let since = now.saturating_duration_since(self.base);
+        let millis = since.as_secs().saturating_mul(1_000);
+        millis.saturating_add(u64::from(since.subsec_millis()))
     }
 
-    /// Arms a timer that wakes `waker` once `deadline` has passed.
-    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        let tick = self.tick_of(deadline).max(self.elapsed + 1);
+    /// Arms a timer that wakes `waker` once `deadline` has passed. Returns `None` (arming
+    /// nothing) if the wheel has already processed the deadline's tick: it has passed.
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+        let tick = self.tick_of(deadline);
+        if tick <= self.elapsed {
+            return None;
+        }
         let entry = self.entries.vacant_entry();
         let key = entry.key();
         assert!(key < NIL as usize, "evloop: too many timers on one runtime");
@@ -116,7 +123,7 @@ impl Wheel {
         let generation = self.generations[key];
         entry.insert(Entry {
             tick,
-            waker,
+            waker: waker.clone(),
             generation,
             level: 0,
             slot: 0,
@@ -124,10 +131,10 @@ impl Wheel {
             next: NIL,
         });
         self.link(key as u32);
-        TimerKey {
+        Some(TimerKey {
             key: key as u32,
             generation,
-        }
+        })
     }
 
     #[cfg(test)]
@@ -299,7 +306,7 @@ mod tests {
         let mut wheel = Wheel::new(base);
         let deadlines = [1u64, 5, 63, 64, 65, 200, 4095, 4096, 100_000, 5_000_000];
         for &d in &deadlines {
-            wheel.insert(at(base, d), Waker::noop().clone());
+            wheel.insert(at(base, d), Waker::noop()).unwrap();
         }
         for &d in &deadlines {
             // Just before the deadline nothing fires; at the deadline exactly one entry does.
@@ -316,8 +323,8 @@ mod tests {
     fn cancel_unlinks() {
         let base = Instant::now();
         let mut wheel = Wheel::new(base);
-        let a = wheel.insert(at(base, 10), Waker::noop().clone());
-        let b = wheel.insert(at(base, 10), Waker::noop().clone());
+        let a = wheel.insert(at(base, 10), Waker::noop()).unwrap();
+        let b = wheel.insert(at(base, 10), Waker::noop()).unwrap();
         assert!(wheel.cancel(a).is_some());
         assert!(wheel.cancel(a).is_none());
         let mut wakers = Vec::new();
@@ -332,7 +339,7 @@ mod tests {
         let base = Instant::now();
         let mut wheel = Wheel::new(base);
         let far = base + Duration::from_secs(86_400 * 365 * 10);
-        let key = wheel.insert(far, Waker::noop().clone());
+        let key = wheel.insert(far, Waker::noop()).unwrap();
         let mut wakers = Vec::new();
         wheel.process(base + Duration::from_secs(86_400 * 365 * 3), &mut wakers);
         assert!(wakers.is_empty());
