@@ -222,3 +222,39 @@ fn sleep_outside_a_runtime_panics_with_guidance() {
     });
     assert!(message.contains("outside a runtime"), "{message}");
 }
+
+#[test]
+#[cfg_attr(miri, ignore)] // real-time spinning: Miri is too slow for the proportions
+fn a_fired_timer_runs_before_a_long_run_queue() {
+    // 2,000 busy tasks keep the queue long; the sleeper must run soon after its deadline,
+    // not after every busy task had its turn.
+    let n = support::scaled(2_000);
+    let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+    evloop::run(async {
+        let o = order.clone();
+        let sleeper = evloop::spawn(async move {
+            evloop::sleep(Duration::from_millis(2)).await;
+            o.borrow_mut().push(usize::MAX);
+        });
+        evloop::yield_now().await; // the sleeper arms its timer
+        let busy: Vec<_> = (0..n)
+            .map(|i| {
+                let o = order.clone();
+                evloop::spawn(async move {
+                    let spin = Instant::now();
+                    while spin.elapsed() < Duration::from_micros(20) {}
+                    o.borrow_mut().push(i);
+                })
+            })
+            .collect();
+        sleeper.await.unwrap();
+        evloop::gather(busy).await;
+    });
+    let order = order.borrow();
+    let position = order.iter().position(|&i| i == usize::MAX).unwrap();
+    // 2 ms of 20 µs tasks is ~100 tasks, plus at most one batch (event_interval = 61).
+    assert!(
+        position < n / 2,
+        "the timer's task ran after {position} of {n} busy tasks"
+    );
+}

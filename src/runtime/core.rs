@@ -19,9 +19,9 @@
 //! ```
 //!
 //! Parking at least every `event_interval` polls is the fairness rule: a task that wakes
-//! itself forever cannot starve I/O or timers. Tasks woken by a timer go to the *front* of
-//! the run queue (in deadline order), so a timer is late by at most about one batch of
-//! polls, however long the queue. When no I/O source is registered and nothing
+//! itself forever cannot starve I/O or timers. Tasks woken by a timer go to an urgent FIFO
+//! that runs before the ordinary one, so a timer is late by about one batch of polls, not
+//! by the length of the run queue. When no I/O source is registered and nothing
 //! must wait, the non-blocking reactor poll is skipped: it could only report the
 //! cross-thread waker, which [`Shared`] tracks with an atomic flag.
 
@@ -43,6 +43,9 @@ use crate::task::waker::task_waker;
 use crate::task::{Id, JoinHandle, RawTask, TaskCell};
 use crate::time::wheel::{TimerKey, Wheel};
 
+/// Ready `JoinHandle`s one poll may consume before it must yield.
+const POLL_BUDGET: u32 = 128;
+
 /// One runtime's state. See the module docs for the rules.
 pub(crate) struct Core {
     /// Unique among all runtimes ever created in this process.
@@ -58,6 +61,9 @@ pub(crate) struct Core {
     main_woken: Cell<bool>,
     /// The task being polled.
     pub(crate) current_task: Cell<Option<Id>>,
+    /// Cooperative budget of the current poll: how many more ready `JoinHandle`s it may
+    /// consume before it must yield (see `consume_budget`).
+    budget: Cell<u32>,
     /// Reused buffers.
     wakers: RefCell<Vec<Waker>>,
     remote: RefCell<Vec<Remote>>,
@@ -81,6 +87,7 @@ impl Core {
             config,
             main_woken: Cell::new(false),
             current_task: Cell::new(None),
+            budget: Cell::new(POLL_BUDGET),
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         }
@@ -98,10 +105,11 @@ impl Core {
         loop {
             // The block_on future takes its turn in the run queue like any task (FIFO).
             while budget > 0 {
-                let next = self.tasks.borrow_mut().run_queue.pop_front();
+                let next = self.tasks.borrow_mut().pop();
                 match next {
                     Some(TaskId::MAIN) => {
                         self.main_woken.set(false);
+                        self.budget.set(POLL_BUDGET);
                         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                             return output;
                         }
@@ -111,7 +119,7 @@ impl Core {
                 }
                 budget -= 1;
             }
-            let idle = self.tasks.borrow().run_queue.is_empty();
+            let idle = self.tasks.borrow().is_idle();
             self.park(idle);
             budget = self.config.event_interval;
         }
@@ -133,6 +141,7 @@ impl Core {
             (task, slot.meta.id)
         };
         self.current_task.set(Some(Id::new(public)));
+        self.budget.set(POLL_BUDGET);
         let waker = task_waker(self.tag, id);
         let ready = task
             .as_mut()
@@ -231,11 +240,24 @@ impl Core {
         JoinHandle::new(self.clone(), id, Id::new(public))
     }
 
+    /// Takes one unit of the current poll's cooperative budget; `false` when it is spent, in
+    /// which case the caller must return `Pending` after waking its task. This bounds how
+    /// long one poll can run by consuming already-finished work (a loop over thousands of
+    /// finished `JoinHandle`s), so timers and other tasks are not held up behind it.
+    pub(crate) fn consume_budget(&self) -> bool {
+        let left = self.budget.get();
+        if left == 0 {
+            return false;
+        }
+        self.budget.set(left - 1);
+        true
+    }
+
     /// Same-thread wake: queue the task (or flag the `block_on` future).
     pub(crate) fn wake_local(&self, id: TaskId) {
         if id == TaskId::MAIN {
             if !self.main_woken.replace(true) {
-                self.tasks.borrow_mut().run_queue.push_back(TaskId::MAIN);
+                self.tasks.borrow_mut().push_back(TaskId::MAIN);
             }
         } else {
             self.tasks.borrow_mut().schedule(id);
@@ -274,8 +296,8 @@ impl Core {
                 .borrow_mut()
                 .process(Instant::now(), &mut wakers);
             if !wakers.is_empty() {
-                // Tasks whose timer fired run before the tasks already queued, so a timer's
-                // lateness is bounded by one batch of polls, not by the length of the queue.
+                // Tasks whose timer fired run before the tasks already queued (urgent FIFO), so
+                // a timer's lateness is bounded by one batch of polls, not by the queue length.
                 self.tasks.borrow_mut().begin_urgent();
                 for waker in wakers.drain(..) {
                     waker.wake();

@@ -123,6 +123,11 @@ impl<T: 'static> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.done, "JoinHandle polled after it returned its output");
+        if !this.core.consume_budget() {
+            // This poll has consumed enough finished work: yield, come back next turn.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let mut store = this.core.tasks.borrow_mut();
         let Some(slot) = store.get_mut(this.id) else {
             // The runtime was dropped with the task still pending.

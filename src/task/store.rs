@@ -70,10 +70,11 @@ pub(crate) struct TaskStore {
     slots: Slab<Slot>,
     /// Next generation of each key ever used (indexed by key).
     generations: Vec<u32>,
-    pub(crate) run_queue: VecDeque<TaskId>,
-    /// While set, `schedule` collects ids in `urgent` instead (see `run_urgent_first`).
+    run_queue: VecDeque<TaskId>,
+    /// Tasks woken by a timer: they run before `run_queue`, in the order their timers fired.
+    urgent: VecDeque<TaskId>,
+    /// While set, `schedule` queues on `urgent`.
     urgent_mode: bool,
-    urgent: Vec<TaskId>,
     next_id: u64,
 }
 
@@ -143,7 +144,7 @@ impl TaskStore {
             Some(slot) if slot.state & (QUEUED | COMPLETE) == 0 => {
                 slot.state |= QUEUED;
                 if self.urgent_mode {
-                    self.urgent.push(id);
+                    self.urgent.push_back(id);
                 } else {
                     self.run_queue.push_back(id);
                 }
@@ -153,18 +154,33 @@ impl TaskStore {
         }
     }
 
-    /// From now on, scheduled tasks are collected to run *before* the tasks already queued
-    /// (in the order they are scheduled), until [`end_urgent`](Self::end_urgent).
+    /// From now on, scheduled tasks go to the urgent queue, which runs before the ordinary
+    /// one, until [`end_urgent`](Self::end_urgent). Both queues are FIFO, so under overload
+    /// timer wakes still run in the order their timers fired.
     pub(crate) fn begin_urgent(&mut self) {
         self.urgent_mode = true;
     }
 
-    /// Puts the tasks scheduled since `begin_urgent` at the front of the run queue.
+    /// Back to queueing scheduled tasks at the back of the ordinary queue.
     pub(crate) fn end_urgent(&mut self) {
         self.urgent_mode = false;
-        for id in self.urgent.drain(..).rev() {
-            self.run_queue.push_front(id);
-        }
+    }
+
+    /// The next task to poll: urgent ones first.
+    pub(crate) fn pop(&mut self) -> Option<TaskId> {
+        self.urgent
+            .pop_front()
+            .or_else(|| self.run_queue.pop_front())
+    }
+
+    /// Queues `id` at the back without checking its slot (the `block_on` future's id).
+    pub(crate) fn push_back(&mut self, id: TaskId) {
+        self.run_queue.push_back(id);
+    }
+
+    /// Whether no task is waiting to be polled.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.run_queue.is_empty() && self.urgent.is_empty()
     }
 
     /// Number of tasks alive (not yet removed).
@@ -175,6 +191,7 @@ impl TaskStore {
     /// Removes every slot and returns them, so the caller can drop them outside the borrow.
     pub(crate) fn drain(&mut self) -> Vec<Slot> {
         self.run_queue.clear();
+        self.urgent.clear();
         let keys: Vec<usize> = self.slots.iter().map(|(key, _)| key).collect();
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
