@@ -68,8 +68,11 @@ impl Slot {
 #[derive(Default)]
 pub(crate) struct TaskStore {
     slots: Slab<Slot>,
-    /// Next generation of each key ever used (indexed by key).
-    generations: Vec<u32>,
+    /// Spawn counter (masked): the next task's generation. One counter for all keys rather
+    /// than one per key saves a memory access per spawn and removal; a key's successive
+    /// occupants still get different generations unless exactly a multiple of 2^20 spawns
+    /// apart, and then a stale waker causes at most a spurious poll.
+    next_generation: u32,
     run_queue: VecDeque<TaskId>,
     /// Tasks woken by a timer: they run before `run_queue`, in the order their timers fired.
     urgent: VecDeque<TaskId>,
@@ -88,10 +91,8 @@ impl TaskStore {
             "evloop: more than {} live tasks on one runtime",
             MAIN_KEY
         );
-        if self.generations.len() <= key {
-            self.generations.resize(key + 1, 0);
-        }
-        let generation = self.generations[key];
+        let generation = self.next_generation;
+        self.next_generation = (generation + 1) & GENERATION_MASK;
         entry.insert(Slot {
             task: Some(task),
             join_waker: None,
@@ -128,13 +129,11 @@ impl TaskStore {
             .filter(|slot| slot.generation == id.generation)
     }
 
-    /// Removes the slot at `id` and retires its generation. The caller drops the returned slot
+    /// Removes the slot at `id`. The caller drops the returned slot
     /// *after* releasing the borrow of the store (it may hold user code in its future).
     pub(crate) fn remove(&mut self, id: TaskId) -> Option<Slot> {
         self.get(id)?;
-        let slot = self.slots.remove(id.key as usize);
-        self.generations[id.key as usize] = (id.generation + 1) & GENERATION_MASK;
-        Some(slot)
+        Some(self.slots.remove(id.key as usize))
     }
 
     /// Queues the task for a poll unless it is queued, complete or gone. Returns whether it
@@ -195,9 +194,7 @@ impl TaskStore {
         let keys: Vec<usize> = self.slots.iter().map(|(key, _)| key).collect();
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            let slot = self.slots.remove(key);
-            self.generations[key] = (slot.generation + 1) & GENERATION_MASK;
-            out.push(slot);
+            out.push(self.slots.remove(key));
         }
         out
     }

@@ -81,19 +81,19 @@ fn new_levels() -> [Level; LEVELS] {
     std::array::from_fn(|level| Level::new(1 << bits(level)))
 }
 
-/// Address of a timer entry: slab key plus generation (a stale key never cancels a newer
-/// timer).
+/// Address of a timer entry: slab key plus the wheel-wide insertion number (a stale key
+/// never cancels a newer timer: insertion numbers are 64-bit and never repeat).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     key: u32,
-    generation: u32,
+    generation: u64,
 }
 
 struct Entry {
     /// The tick at which the entry is due.
     tick: u64,
     waker: Waker,
-    generation: u32,
+    generation: u64,
     level: u8,
     slot: u8,
     prev: u32,
@@ -107,7 +107,8 @@ pub(crate) struct Wheel {
     elapsed: u64,
     levels: [Level; LEVELS],
     entries: Slab<Entry>,
-    generations: Vec<u32>,
+    /// Insertion counter: the next entry's generation.
+    inserted: u64,
     /// Scratch list of entries to re-place during `process`.
     relink: Vec<u32>,
 }
@@ -119,7 +120,7 @@ impl Wheel {
             elapsed: 0,
             levels: new_levels(),
             entries: Slab::new(),
-            generations: Vec::new(),
+            inserted: 0,
             relink: Vec::new(),
         }
     }
@@ -155,10 +156,8 @@ impl Wheel {
         let entry = self.entries.vacant_entry();
         let key = entry.key();
         assert!(key < NIL as usize, "evloop: too many timers on one runtime");
-        if self.generations.len() <= key {
-            self.generations.resize(key + 1, 0);
-        }
-        let generation = self.generations[key];
+        self.inserted += 1;
+        let generation = self.inserted;
         entry.insert(Entry {
             tick,
             waker: waker.clone(),
@@ -215,9 +214,7 @@ impl Wheel {
     }
 
     fn remove(&mut self, key: u32) -> Waker {
-        let entry = self.entries.remove(key as usize);
-        self.generations[key as usize] = entry.generation.wrapping_add(1);
-        entry.waker
+        self.entries.remove(key as usize).waker
     }
 
     /// Places entry `key` in the level and slot its tick calls for, relative to `elapsed`.
