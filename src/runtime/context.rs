@@ -7,30 +7,52 @@
 //! no user code; everything else takes short shared borrows. A second `enter` on a thread
 //! whose runtime is running is the "`block_on` inside a runtime" misuse and panics.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::Core;
 
 thread_local! {
+    /// Owns the current runtime's `Core` while it runs.
     static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    /// The same `Core`, as a plain pointer, for the hot paths (every wake and timer goes
+    /// through here): reading it needs no borrow flag and no destructor-state check.
+    /// Non-null exactly while `CURRENT` is `Some`, and then equal to `Rc::as_ptr` of it.
+    static CURRENT_PTR: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Runs `f` with the current runtime, or returns `None` if there is none (or the thread is
 /// being torn down).
-pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
-    CURRENT
-        .try_with(|current| {
-            let current = current.try_borrow().ok()?;
-            current.as_ref().map(f)
-        })
-        .ok()
-        .flatten()
+pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
+    let ptr = CURRENT_PTR.try_with(Cell::get).ok()?;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT_PTR` is non-null only while `CURRENT` holds an `Rc` to this very
+    // `Core` (both are set together in `set_current` and cleared together by the guard), so
+    // the `Core` is alive for the whole call: `f` cannot end the `block_on` or drop the
+    // guard. Only a shared reference is made, on the owning thread; all of `Core`'s mutable
+    // state is behind `Cell`/`RefCell`.
+    Some(f(unsafe { &*ptr }))
 }
 
 /// The current runtime, if any.
 pub(crate) fn current_core() -> Option<Rc<Core>> {
-    with_current(Rc::clone)
+    CURRENT
+        .try_with(|current| current.try_borrow().ok()?.clone())
+        .ok()
+        .flatten()
+}
+
+/// Installs `core` (or nothing) as current, keeping `CURRENT_PTR` in step; returns the
+/// previous one, to be dropped by the caller after this returns.
+fn set_current(core: Option<Rc<Core>>) -> Option<Rc<Core>> {
+    let ptr = core.as_ref().map_or(std::ptr::null(), Rc::as_ptr);
+    CURRENT.with(|current| {
+        let previous = std::mem::replace(&mut *current.borrow_mut(), core);
+        CURRENT_PTR.with(|p| p.set(ptr));
+        previous
+    })
 }
 
 /// Makes `core` current until the guard drops.
@@ -41,25 +63,22 @@ pub(crate) fn current_core() -> Option<Rc<Core>> {
 /// loop that must drive the future.
 #[track_caller]
 pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
-    CURRENT.with(|current| {
-        let mut current = current.borrow_mut();
-        if current.is_some() {
-            drop(current);
-            panic!(
-                "evloop: cannot call block_on (or evloop::run) from inside a running evloop \
+    let running = CURRENT.with(|current| current.borrow().is_some());
+    if running {
+        panic!(
+            "evloop: cannot call block_on (or evloop::run) from inside a running evloop \
                  runtime: it would block the thread that drives the loop. Use `.await` on the \
                  future instead, or `evloop::spawn` it and await its JoinHandle."
-            );
-        }
-        *current = Some(core);
-    });
+        );
+    }
+    drop(set_current(Some(core)));
     EnterGuard { previous: None }
 }
 
 /// Makes `core` current even if another runtime is (used while a runtime shuts down, so
 /// destructors of its tasks see their own runtime); the previous one comes back on drop.
 pub(crate) fn enter_for_shutdown(core: Rc<Core>) -> EnterGuard {
-    let previous = CURRENT.with(|current| current.borrow_mut().replace(core));
+    let previous = set_current(Some(core));
     EnterGuard { previous }
 }
 
@@ -71,10 +90,10 @@ pub(crate) struct EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        let _ = CURRENT.try_with(|current| {
-            let old = std::mem::replace(&mut *current.borrow_mut(), previous);
-            drop(old);
-        });
+        if CURRENT.try_with(|_| ()).is_ok() {
+            // The old `Core` is dropped after both thread-locals stopped pointing at it.
+            drop(set_current(previous));
+        }
     }
 }
 
