@@ -200,3 +200,14 @@ fn spawn_blocking_is_bounded_and_queues_the_rest() {
         "{max} blocking jobs ran at once with a bound of 2"
     );
 }
+
+#[test]
+fn thread_safety_of_the_public_types() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    fn send<T: Send>() {}
+    send_sync_clone::<evloop::Handle>();
+    send::<evloop::RemoteJoinHandle<u8>>();
+    send::<evloop::Sleep>();
+    send::<evloop::JoinError>();
+    send::<evloop::TimeoutError>();
+}

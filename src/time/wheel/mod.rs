@@ -389,7 +389,7 @@ mod tests {
         let mut wheel = Wheel::new(base);
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut due: Vec<(u64, TimerKey)> = Vec::new();
-        let ticks = if cfg!(miri) { 600 } else { 8_000u64 };
+        let ticks = if cfg!(miri) { 150 } else { 8_000u64 };
         for now in 0..ticks {
             for _ in 0..3 {
                 seed ^= seed << 13;
