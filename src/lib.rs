@@ -67,6 +67,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+pub mod debug;
 pub mod io;
 pub mod join;
 mod reactor;

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::scheduled_io::{READ_INTEREST, STICKY, WRITE_INTEREST};
+use crate::debug::WaitingOn;
 use crate::runtime::Core;
 
 /// Which side of a source a task waits on.
@@ -88,6 +89,10 @@ impl Registration {
         };
         drop(reactor);
         drop(old);
+        self.core.note_wait(match direction {
+            Direction::Read => WaitingOn::Readable,
+            Direction::Write => WaitingOn::Writable,
+        });
         Poll::Pending
     }
 

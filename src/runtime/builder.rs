@@ -1,17 +1,62 @@
 //! `Builder`: runtime configuration.
 
+use std::fmt;
 use std::io;
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::Runtime;
+use crate::debug::{DebugEvent, UnhandledPanic, UnhandledPanicInfo};
+
+/// Where debug events go (`None`: stderr).
+pub(crate) type DebugSink = Rc<dyn Fn(&DebugEvent)>;
+
+/// What to do with a panic nobody will observe.
+#[derive(Clone)]
+pub(crate) enum PanicPolicy {
+    Ignore,
+    ShutdownRuntime,
+    Handler(Rc<dyn Fn(UnhandledPanicInfo)>),
+}
 
 /// Settings a runtime is built with.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) events_capacity: usize,
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
+    pub(crate) debug: bool,
+    pub(crate) slow_poll_threshold: Duration,
+    pub(crate) debug_sink: Option<DebugSink>,
+    pub(crate) panic_policy: PanicPolicy,
+    pub(crate) dump_on_sigquit: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let policy = match self.panic_policy {
+            PanicPolicy::Ignore => "ignore",
+            PanicPolicy::ShutdownRuntime => "shutdown runtime",
+            PanicPolicy::Handler(_) => "handler",
+        };
+        f.debug_struct("Config")
+            .field("event_interval", &self.event_interval)
+            .field("events_capacity", &self.events_capacity)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("debug", &self.debug)
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("debug_sink", &self.debug_sink.as_ref().map(|_| "callback"))
+            .field("unhandled_panic", &policy)
+            .field("dump_on_sigquit", &self.dump_on_sigquit)
+            .finish()
+    }
+}
+
+/// Whether `EVLOOP_DEBUG` asks for debug mode (set, and neither empty nor `0`).
+fn debug_from_env() -> bool {
+    std::env::var_os("EVLOOP_DEBUG").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Configures and builds a [`Runtime`].
@@ -41,7 +86,9 @@ impl Default for Builder {
 
 impl Builder {
     /// The default configuration: `event_interval` 61, 1024 events per reactor turn, up to 64
-    /// blocking threads that retire after 10 s idle.
+    /// blocking threads that retire after 10 s idle, debug mode off unless the environment
+    /// variable `EVLOOP_DEBUG` is set (to anything but `0`), slow-poll threshold 100 ms,
+    /// unobserved panics ignored.
     ///
     /// # Examples
     ///
@@ -56,6 +103,11 @@ impl Builder {
                 events_capacity: 1024,
                 max_blocking_threads: 64,
                 blocking_keep_alive: Duration::from_secs(10),
+                debug: debug_from_env(),
+                slow_poll_threshold: Duration::from_millis(100),
+                debug_sink: None,
+                panic_policy: PanicPolicy::Ignore,
+                dump_on_sigquit: false,
             },
         }
     }
@@ -130,6 +182,104 @@ impl Builder {
     /// ```
     pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
         self.config.blocking_keep_alive = keep_alive;
+        self
+    }
+
+    /// Turns debug mode on or off: asyncio's `asyncio.run(main(), debug=True)`. The default
+    /// comes from the environment variable `EVLOOP_DEBUG` (`EVLOOP_DEBUG=1 cargo run`).
+    ///
+    /// In debug mode the runtime reports slow polls, tasks still pending at shutdown,
+    /// panics nobody retrieved and misuse; see [`crate::debug`]. It costs two clock reads
+    /// per poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().debug(true).build().unwrap();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn debug(mut self, on: bool) -> Self {
+        self.config.debug = on;
+        self
+    }
+
+    /// In debug mode, the poll duration above which a [`DebugEvent::SlowPoll`] is reported
+    /// (asyncio's `loop.slow_callback_duration`). Default 100 ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = evloop::Runtime::builder()
+    ///     .debug(true)
+    ///     .slow_poll_threshold(Duration::from_millis(10))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[doc(alias = "slow_callback_duration")]
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.config.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// Sends debug events to `sink` instead of stderr. The callback runs on the loop's
+    /// thread, between polls; it may inspect the runtime (for instance call
+    /// [`crate::debug::dump`]) but should be quick.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder()
+    ///     .debug(true)
+    ///     .on_debug_event(|event| println!("{event}"))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_debug_event(mut self, sink: impl Fn(&DebugEvent) + 'static) -> Self {
+        self.config.debug_sink = Some(Rc::new(sink));
+        self
+    }
+
+    /// What to do when a task panics and its `JoinHandle` was dropped without looking:
+    /// ignore it (the default; reported in debug mode) or shut the loop down by re-raising
+    /// the panic from `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::debug::UnhandledPanic;
+    /// let rt = evloop::Runtime::builder()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn unhandled_panic(mut self, policy: UnhandledPanic) -> Self {
+        self.config.panic_policy = match policy {
+            UnhandledPanic::ShutdownRuntime => PanicPolicy::ShutdownRuntime,
+            _ => PanicPolicy::Ignore,
+        };
+        self
+    }
+
+    /// Calls `handler` with each panic nobody will retrieve (asyncio's
+    /// `loop.set_exception_handler`). Replaces the [`unhandled_panic`](Self::unhandled_panic)
+    /// policy. The handler runs on the loop's thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder()
+    ///     .on_unhandled_panic(|info| eprintln!("task {:?} failed: {:?}", info.task.id, info.message()))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[doc(alias = "set_exception_handler")]
+    pub fn on_unhandled_panic(mut self, handler: impl Fn(UnhandledPanicInfo) + 'static) -> Self {
+        self.config.panic_policy = PanicPolicy::Handler(Rc::new(handler));
         self
     }
 

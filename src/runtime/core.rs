@@ -35,6 +35,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::builder::Config;
+use super::introspect::Stats;
 use super::context;
 use super::shared::{Remote, Shared};
 use crate::reactor::Reactor;
@@ -60,7 +61,18 @@ pub(crate) struct Core {
     /// The `block_on` future is in the run queue.
     main_woken: Cell<bool>,
     /// The task being polled.
-    pub(crate) current_task: Cell<Option<Id>>,
+    pub(crate) current_task: Cell<Option<TaskId>>,
+    /// Where `block_on` was called (reports about its future name this).
+    pub(crate) main_location: Cell<&'static Location<'static>>,
+    /// The loop's clock, in milliseconds since `created`: refreshed whenever the loop reads
+    /// the time anyway.
+    pub(crate) clock_ms: Cell<u32>,
+    pub(crate) created: Instant,
+    /// Counters for `metrics()`.
+    pub(crate) stats: Stats,
+    /// A panic to re-raise from `block_on` (`UnhandledPanic::ShutdownRuntime`).
+    pub(crate) raise: RefCell<Option<Box<dyn std::any::Any + Send>>>,
+    pub(crate) raise_pending: Cell<bool>,
     /// Cooperative budget of the current poll: how many more ready `JoinHandle`s it may
     /// consume before it must yield (see `consume_budget`).
     budget: Cell<u32>,
@@ -87,6 +99,12 @@ impl Core {
             config,
             main_woken: Cell::new(false),
             current_task: Cell::new(None),
+            main_location: Cell::new(Location::caller()),
+            clock_ms: Cell::new(0),
+            created: Instant::now(),
+            stats: Stats::default(),
+            raise: RefCell::new(None),
+            raise_pending: Cell::new(false),
             budget: Cell::new(POLL_BUDGET),
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
@@ -94,8 +112,11 @@ impl Core {
     }
 
     /// Drives `future` to completion on this thread, running every other task meanwhile.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
+        self.main_location.set(Location::caller());
+        self.reraise_unhandled_panic();
         let mut future = pin!(future);
         let waker = task_waker(self.tag, TaskId::MAIN);
         let mut cx = Context::from_waker(&waker);
@@ -110,12 +131,15 @@ impl Core {
                     Some(TaskId::MAIN) => {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
-                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                        if let Poll::Ready(output) = self.poll_main(future.as_mut(), &mut cx) {
                             return output;
                         }
                     }
                     Some(id) => self.poll_task(id),
                     None => break,
+                }
+                if self.raise_pending.get() {
+                    self.reraise_unhandled_panic();
                 }
                 budget -= 1;
             }
@@ -127,7 +151,7 @@ impl Core {
 
     /// Polls one task (if it is still there and not complete), then records the outcome.
     fn poll_task(&self, id: TaskId) {
-        let (mut task, public) = {
+        let mut task = {
             let mut store = self.tasks.borrow_mut();
             let Some(slot) = store.get_mut(id) else {
                 return; // stale id: the task finished and its slot was freed
@@ -137,17 +161,23 @@ impl Core {
                 return; // aborted while queued
             }
             slot.state |= RUNNING;
-            let task = slot.task.take().expect("an idle task owns its future");
-            (task, slot.meta.id)
+            slot.task.take().expect("an idle task owns its future")
         };
-        self.current_task.set(Some(Id::new(public)));
+        self.current_task.set(Some(id));
         self.budget.set(POLL_BUDGET);
         let waker = task_waker(self.tag, id);
-        let ready = task
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready();
+        let mut cx = Context::from_waker(&waker);
+        // Debug mode times each poll (slow-poll reports, busy time).
+        let start = if self.config.debug {
+            Some(Instant::now())
+        } else {
+            None
+        };
+        let ready = task.as_mut().poll(&mut cx).is_ready();
         self.current_task.set(None);
+        if let Some(start) = start {
+            self.record_busy(id, start.elapsed());
+        }
         self.finish_poll(id, task, ready);
     }
 
@@ -189,7 +219,16 @@ impl Core {
             None
         };
         drop(store);
-        drop(detached); // the output of a detached task, dropped outside the borrow
+        if let Some((slot, mut task)) = detached {
+            // Nobody will read this output: a panic in it is an unobserved panic.
+            if let Some(payload) = task.as_mut().take_panic() {
+                if let Some(slot) = &slot {
+                    self.unobserved_panic(&slot.meta, payload);
+                }
+            }
+            drop(task); // the output of a detached task, dropped outside the borrow
+            drop(slot);
+        }
         if let Some(joiner) = joiner {
             joiner.wake();
         }
@@ -230,12 +269,21 @@ impl Core {
         let task: Pin<Box<dyn RawTask>> = Box::pin(TaskCell::new(future));
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
+        let spawned_ms = if self.config.debug {
+            self.saw_time(Instant::now());
+            self.clock_ms.get()
+        } else {
+            self.clock_ms.get()
+        };
         let meta = TaskMeta {
             id: public,
-            name,
+            name: name.map(Box::new),
             location,
         };
-        let id = store.insert(task, meta);
+        let id = store.insert(task, meta, spawned_ms);
+        if self.config.debug {
+            store.reset_busy(id.key as usize);
+        }
         drop(store);
         JoinHandle::new(self.clone(), id, Id::new(public))
     }
@@ -274,27 +322,36 @@ impl Core {
     fn park(&self, may_block: bool) {
         let mut timeout = Some(Duration::ZERO);
         if may_block && !self.shared.is_notified() {
-            timeout = self
-                .timers
-                .borrow()
-                .next_deadline()
-                .map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            timeout = self.timers.borrow().next_deadline().map(|deadline| {
+                let now = Instant::now();
+                self.saw_time(now);
+                deadline.saturating_duration_since(now)
+            });
         }
         let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        let skip_poll = timeout == Some(Duration::ZERO) && !self.reactor.borrow().has_sources();
+        let blocking = timeout != Some(Duration::ZERO);
+        let skip_poll = !blocking && !self.reactor.borrow().has_sources();
         if !skip_poll {
+            let parked_at = blocking.then(Instant::now);
             let turned = self.reactor.borrow_mut().turn(timeout, &mut wakers);
             if let Err(err) = turned {
                 panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
+            }
+            if let Some(parked_at) = parked_at {
+                let now = Instant::now();
+                self.stats
+                    .parked
+                    .set(self.stats.parked.get() + now.duration_since(parked_at));
+                self.saw_time(now);
             }
             for waker in wakers.drain(..) {
                 waker.wake();
             }
         }
         if self.timers.borrow().len() > 0 {
-            self.timers
-                .borrow_mut()
-                .process(Instant::now(), &mut wakers);
+            let now = Instant::now();
+            self.saw_time(now);
+            self.timers.borrow_mut().process(now, &mut wakers);
             if !wakers.is_empty() {
                 // Tasks whose timer fired run before the tasks already queued (urgent FIFO), so
                 // a timer's lateness is bounded by one batch of polls, not by the queue length.
@@ -304,6 +361,8 @@ impl Core {
                 }
                 self.tasks.borrow_mut().end_urgent();
             }
+        } else {
+            self.tick_clock();
         }
         *self.wakers.borrow_mut() = wakers;
         self.run_remote();
@@ -316,6 +375,7 @@ impl Core {
         }
         let mut batch = std::mem::take(&mut *self.remote.borrow_mut());
         self.shared.take_queue(&mut batch);
+        self.count_remote(batch.len());
         for remote in batch.drain(..) {
             match remote {
                 Remote::Wake(id) => self.wake_local(id),
@@ -330,6 +390,7 @@ impl Core {
     pub(crate) fn shutdown(self: &Rc<Self>) {
         let _enter = context::enter_for_shutdown(self.clone());
         drop(self.shared.close());
+        self.report_pending_at_shutdown();
         // Destructors of tasks may spawn new ones; give up after a bounded number of rounds.
         for _ in 0..64 {
             let slots = self.tasks.borrow_mut().drain();

@@ -7,6 +7,7 @@ mod builder;
 mod context;
 mod core;
 mod handle;
+mod introspect;
 mod remote_join;
 mod shared;
 
@@ -128,6 +129,46 @@ impl Runtime {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.core.block_on(future)
+    }
+
+    /// A snapshot of every live task (see [`crate::debug::tasks`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// rt.block_on(async { drop(evloop::spawn_named("left", std::future::pending::<()>())) });
+    /// assert_eq!(rt.tasks()[0].name.as_deref(), Some("left"));
+    /// ```
+    #[doc(alias = "all_tasks")]
+    pub fn tasks(&self) -> Vec<crate::debug::TaskSnapshot> {
+        self.core.snapshot()
+    }
+
+    /// The task table (see [`crate::debug::dump`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// rt.block_on(async { drop(evloop::spawn_named("left", std::future::pending::<()>())) });
+    /// assert!(rt.dump().contains("left"));
+    /// ```
+    pub fn dump(&self) -> String {
+        crate::debug::format_table(&self.core.snapshot())
+    }
+
+    /// The runtime's counters (see [`crate::debug::RuntimeMetrics`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+    /// assert_eq!(rt.metrics().tasks_spawned, 1);
+    /// ```
+    pub fn metrics(&self) -> crate::debug::RuntimeMetrics {
+        self.core.metrics()
     }
 
     /// A `Send + Sync` handle for spawning onto this runtime from other threads.
@@ -301,5 +342,30 @@ pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> Option<(u64, TimerK
 
 /// The id of the task being polled on this thread.
 pub(crate) fn current_task_id() -> Option<Id> {
-    context::with_current(|core| core.current_task.get()).flatten()
+    context::with_current(|core| {
+        let id = core.current_task.get()?;
+        Some(Id::new(core.tasks.borrow().get(id)?.meta.id))
+    })
+    .flatten()
 }
+
+/// The description of the task being polled on this thread.
+pub(crate) fn current_task_info() -> Option<crate::debug::TaskInfo> {
+    context::with_current(|core| core.current_info()).flatten()
+}
+
+/// Notes what the task being polled waits on (for task snapshots).
+pub(crate) fn note_wait(waiting_on: crate::debug::WaitingOn) {
+    context::with_current(|core| core.note_wait(waiting_on));
+}
+
+/// Reports misuse through the current runtime's debug sink (debug mode only).
+pub(crate) fn report_misuse(message: impl FnOnce() -> String) {
+    context::with_current(|core| {
+        if core.config.debug {
+            core.misuse(message());
+        }
+    });
+}
+
+pub(crate) use context::NO_RUNTIME;

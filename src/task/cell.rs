@@ -26,6 +26,8 @@ pub(crate) trait RawTask {
     fn cancel(self: Pin<&mut Self>);
     /// Moves the output into `dst`, which must be `Option<Result<T, JoinError>>`.
     fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any);
+    /// If the task finished by panicking, takes the payload (nobody will read the output).
+    fn take_panic(self: Pin<&mut Self>) -> Option<Box<dyn Any + Send>>;
 }
 
 enum Stage<F: Future> {
@@ -93,6 +95,19 @@ where
             if let Some(slot) = dst.downcast_mut::<Option<Result<F::Output, JoinError>>>() {
                 *slot = Some(output);
             }
+        }
+    }
+
+    fn take_panic(self: Pin<&mut Self>) -> Option<Box<dyn Any + Send>> {
+        // SAFETY: only the `Finished` stage is moved out of, and it holds no pinned data.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &this.stage {
+            Stage::Finished(Err(err)) if err.is_panic() => {}
+            _ => return None,
+        }
+        match std::mem::replace(&mut this.stage, Stage::Consumed) {
+            Stage::Finished(Err(err)) => err.try_into_panic().ok(),
+            _ => unreachable!("checked above"),
         }
     }
 }

@@ -72,6 +72,26 @@ pub fn current() -> Id {
     )
 }
 
+/// The id, name and spawn site of the task being polled, or `None` outside a spawned task.
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let info = evloop::task::Builder::new()
+///         .name("indexer")
+///         .spawn(async { evloop::task::current_info() })
+///         .await
+///         .unwrap()
+///         .unwrap();
+///     assert_eq!(info.name.as_deref(), Some("indexer"));
+///     assert!(info.location.file().ends_with(".rs"));
+/// });
+/// ```
+pub fn current_info() -> Option<crate::debug::TaskInfo> {
+    crate::runtime::current_task_info()
+}
+
 /// The id of the task being polled, or `None` outside a spawned task.
 ///
 /// # Examples

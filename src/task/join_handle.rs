@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use super::Id;
 use super::store::{COMPLETE, DETACHED, TaskId};
+use crate::debug::WaitingOn;
 use crate::runtime::Core;
 
 /// An owned permission to await, abort or detach a spawned task: asyncio's `Task` object.
@@ -150,6 +151,7 @@ impl<T: 'static> Future for JoinHandle<T> {
         };
         drop(store);
         drop(old);
+        this.core.note_wait(WaitingOn::Task(this.public_id));
         Poll::Pending
     }
 }
@@ -166,7 +168,12 @@ impl<T> Drop for JoinHandle<T> {
         if slot.has(COMPLETE) {
             let removed = store.remove(self.id);
             drop(store);
-            drop(removed);
+            if let Some(mut slot) = removed {
+                // Dropped without looking at the output: a panic in it was never retrieved.
+                if let Some(payload) = slot.task.as_mut().and_then(|t| t.as_mut().take_panic()) {
+                    self.core.unobserved_panic(&slot.meta, payload);
+                }
+            }
         } else {
             slot.state |= DETACHED;
             let waker = slot.join_waker.take();
@@ -182,7 +189,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
         let meta = store.get(self.id).map(|slot| &slot.meta);
         f.debug_struct("JoinHandle")
             .field("id", &self.public_id)
-            .field("name", &meta.and_then(|m| m.name.as_deref()))
+            .field("name", &meta.and_then(|m| m.name.as_deref().map(|n| &**n)))
             .field("spawned_at", &meta.map(|m| m.location))
             .field(
                 "finished",

@@ -43,8 +43,9 @@ pub(crate) mod waker;
 mod yield_now;
 
 pub use builder::Builder;
-pub use id::{Id, current, try_current};
+pub use id::{Id, current, current_info, try_current};
 pub use join_handle::{JoinError, JoinHandle};
 pub use yield_now::{YieldNow, yield_now};
 
 pub(crate) use cell::{RawTask, TaskCell};
+pub(crate) use join_handle::panic_message;

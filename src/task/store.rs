@@ -8,9 +8,12 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::Waker;
 
+use std::time::Instant;
+
 use slab::Slab;
 
-use super::RawTask;
+use super::{Id, RawTask};
+use crate::debug::{TaskInfo, WaitingOn};
 
 /// Bits of a generation that fit in a waker (see `waker.rs`). Wrapping is harmless: at worst
 /// a waker kept across 2^20 reuses of one slot causes one spurious wake.
@@ -48,14 +51,71 @@ pub(crate) struct Slot {
     pub(crate) generation: u32,
     pub(crate) state: u8,
     pub(crate) polls: u32,
+    /// When it was spawned, in milliseconds since the runtime was created, by the loop's
+    /// clock (read at spawn in debug mode, else the loop's last reading: within a turn).
+    pub(crate) spawned_ms: u32,
+    /// What the task last waited on, when known.
+    pub(crate) wait: WaitNote,
     pub(crate) meta: TaskMeta,
+}
+
+/// What a task last waited on, packed in one word (kind in the top 3 bits, then a
+/// millisecond offset from the runtime's creation or a task id) to keep slots small.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WaitNote(u64);
+
+impl WaitNote {
+    const SHIFT: u32 = 61;
+    const VALUE: u64 = (1 << Self::SHIFT) - 1;
+
+    /// Encodes `waiting_on`; timer deadlines are kept to the millisecond (rounded up).
+    pub(crate) fn new(waiting_on: WaitingOn, created: Instant) -> Self {
+        let (kind, value) = match waiting_on {
+            WaitingOn::Timer { deadline } => {
+                let since = deadline.saturating_duration_since(created);
+                let ms = since.as_secs().saturating_mul(1000)
+                    + u64::from(since.subsec_nanos()).div_ceil(1_000_000);
+                (1, ms)
+            }
+            WaitingOn::Readable => (2, 0),
+            WaitingOn::Writable => (3, 0),
+            WaitingOn::Task(id) => (4, id.as_u64()),
+        };
+        WaitNote((kind << Self::SHIFT) | (value & Self::VALUE))
+    }
+
+    /// Decodes the note, `None` if nothing was recorded.
+    pub(crate) fn get(self, created: Instant) -> Option<WaitingOn> {
+        let value = self.0 & Self::VALUE;
+        match self.0 >> Self::SHIFT {
+            1 => created
+                .checked_add(std::time::Duration::from_millis(value))
+                .map(|deadline| WaitingOn::Timer { deadline }),
+            2 => Some(WaitingOn::Readable),
+            3 => Some(WaitingOn::Writable),
+            4 => Some(WaitingOn::Task(Id::new(value))),
+            _ => None,
+        }
+    }
 }
 
 /// What a task is, for people: its id, name and where it was spawned.
 pub(crate) struct TaskMeta {
     pub(crate) id: u64,
-    pub(crate) name: Option<Box<str>>,
+    /// Boxed twice so that unnamed tasks (the common case) keep the slot small.
+    pub(crate) name: Option<Box<Box<str>>>,
     pub(crate) location: &'static Location<'static>,
+}
+
+impl TaskMeta {
+    /// The public description of this task.
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: Some(Id::new(self.id)),
+            name: self.name.as_deref().map(|name| name.to_string()),
+            location: self.location,
+        }
+    }
 }
 
 impl Slot {
@@ -79,11 +139,21 @@ pub(crate) struct TaskStore {
     /// While set, `schedule` queues on `urgent`.
     urgent_mode: bool,
     next_id: u64,
+    /// Polls of the tasks already removed (live ones count their own).
+    retired_polls: u64,
+    /// Debug mode only: nanoseconds spent in polls, by slab key (kept out of `Slot` so that
+    /// debug-off spawns do not pay for it). Reset when a key is reused.
+    busy_nanos: Vec<u64>,
 }
 
 impl TaskStore {
     /// Stores a new task, already queued to run, and returns its address.
-    pub(crate) fn insert(&mut self, task: Pin<Box<dyn RawTask>>, meta: TaskMeta) -> TaskId {
+    pub(crate) fn insert(
+        &mut self,
+        task: Pin<Box<dyn RawTask>>,
+        meta: TaskMeta,
+        spawned_ms: u32,
+    ) -> TaskId {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         assert!(
@@ -99,6 +169,8 @@ impl TaskStore {
             generation,
             state: QUEUED,
             polls: 0,
+            spawned_ms,
+            wait: WaitNote::default(),
             meta,
         });
         let id = TaskId {
@@ -133,7 +205,9 @@ impl TaskStore {
     /// *after* releasing the borrow of the store (it may hold user code in its future).
     pub(crate) fn remove(&mut self, id: TaskId) -> Option<Slot> {
         self.get(id)?;
-        Some(self.slots.remove(id.key as usize))
+        let slot = self.slots.remove(id.key as usize);
+        self.retired_polls += u64::from(slot.polls);
+        Some(slot)
     }
 
     /// Queues the task for a poll unless it is queued, complete or gone. Returns whether it
@@ -182,6 +256,52 @@ impl TaskStore {
         self.run_queue.is_empty() && self.urgent.is_empty()
     }
 
+    /// The live slots, in key order (for introspection).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.iter().map(|(_, slot)| slot)
+    }
+
+    /// The live slots with their keys.
+    pub(crate) fn iter_keyed(&self) -> impl Iterator<Item = (usize, &Slot)> {
+        self.slots.iter()
+    }
+
+    /// Debug mode: adds `nanos` to the busy time of task `id`.
+    pub(crate) fn add_busy(&mut self, id: TaskId, nanos: u64) {
+        let key = id.key as usize;
+        if self.busy_nanos.len() <= key {
+            self.busy_nanos.resize(key + 1, 0);
+        }
+        self.busy_nanos[key] = self.busy_nanos[key].saturating_add(nanos);
+    }
+
+    /// Debug mode: time spent in the polls of the task at `key`.
+    pub(crate) fn busy(&self, key: usize) -> u64 {
+        self.busy_nanos.get(key).copied().unwrap_or(0)
+    }
+
+    /// Debug mode: forgets the busy time of a key about to be reused.
+    pub(crate) fn reset_busy(&mut self, key: usize) {
+        if let Some(busy) = self.busy_nanos.get_mut(key) {
+            *busy = 0;
+        }
+    }
+
+    /// Polls of every task so far.
+    pub(crate) fn polls(&self) -> u64 {
+        self.retired_polls + self.iter().map(|slot| u64::from(slot.polls)).sum::<u64>()
+    }
+
+    /// Number of tasks ever spawned.
+    pub(crate) fn spawned(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Number of tasks waiting to be polled.
+    pub(crate) fn queued(&self) -> usize {
+        self.run_queue.len() + self.urgent.len()
+    }
+
     /// Number of tasks alive (not yet removed).
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
@@ -194,8 +314,19 @@ impl TaskStore {
         let keys: Vec<usize> = self.slots.iter().map(|(key, _)| key).collect();
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            out.push(self.slots.remove(key));
+            let slot = self.slots.remove(key);
+            self.retired_polls += u64::from(slot.polls);
+            out.push(slot);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every spawn writes a slot: keep it at 80 bytes (debug-off cost, see issue 5).
+    #[test]
+    fn slot_stays_small() {
+        assert!(std::mem::size_of::<super::Slot>() <= 80);
     }
 }

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::wheel::TimerKey;
+use crate::debug::WaitingOn;
 
 /// Waits until `duration` has elapsed: asyncio's `asyncio.sleep(delay)`.
 ///
@@ -175,7 +176,15 @@ impl Future for Sleep {
                     return Poll::Ready(());
                 }
                 // Polled on another runtime than the one it was armed in: arm again here.
-                None => self.timer = None,
+                None => {
+                    crate::runtime::report_misuse(|| {
+                        "a Sleep armed on one runtime was polled on another (moved to another \
+                         thread?); its first timer stays armed there until it fires. Create \
+                         timers on the runtime that awaits them"
+                            .to_owned()
+                    });
+                    self.timer = None;
+                }
             }
         }
         if self.check_clock && Instant::now() >= deadline {
@@ -184,6 +193,7 @@ impl Future for Sleep {
         match crate::runtime::arm_timer(deadline, cx.waker()) {
             Some(armed) => {
                 self.timer = Some(armed);
+                crate::runtime::note_wait(WaitingOn::Timer { deadline });
                 Poll::Pending
             }
             None => Poll::Ready(()), // the wheel's clock is already past the deadline
