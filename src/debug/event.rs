@@ -40,7 +40,11 @@ impl fmt::Display for TaskInfo {
             (Some(id), None) => write!(f, "task {id}")?,
             (None, _) => f.write_str("the block_on future")?,
         }
-        let verb = if self.id.is_some() { "spawned at" } else { "called at" };
+        let verb = if self.id.is_some() {
+            "spawned at"
+        } else {
+            "called at"
+        };
         write!(f, " ({verb} {})", self.location)
     }
 }
@@ -107,6 +111,11 @@ pub enum DebugEvent {
         /// What happened and what to do instead.
         message: String,
     },
+    /// The task table, requested from outside (`SIGQUIT` with `dump_on_sigquit`).
+    TaskDump {
+        /// The table, as [`crate::debug::dump`] formats it.
+        table: String,
+    },
 }
 
 impl fmt::Display for DebugEvent {
@@ -131,6 +140,7 @@ impl fmt::Display for DebugEvent {
                  JoinHandle was dropped"
             ),
             DebugEvent::Misuse { message } => write!(f, "evloop: misuse: {message}"),
+            DebugEvent::TaskDump { table } => f.write_str(table.trim_end()),
         }
     }
 }

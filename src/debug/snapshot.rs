@@ -165,7 +165,9 @@ pub fn format_table(tasks: &[TaskSnapshot]) -> String {
         "ID", "STATE", "AGE", "POLLS", "BUSY", "WAITING ON", "NAME"
     );
     for task in tasks {
-        let busy = task.busy.map_or_else(|| "-".to_owned(), |b| format!("{b:.1?}"));
+        let busy = task
+            .busy
+            .map_or_else(|| "-".to_owned(), |b| format!("{b:.1?}"));
         let waiting = match task.waiting_on {
             None => "-".to_owned(),
             Some(WaitingOn::Timer { deadline }) => match deadline.checked_duration_since(now) {

@@ -34,6 +34,9 @@ use slab::Slab;
 /// reach it: a token packs a 31-bit generation above a 32-bit key.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
+/// Token of the self-pipe that a signal handler writes to (`dump_on_sigquit`).
+pub(crate) const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+
 const GENERATION_MASK: u32 = (1 << 31) - 1;
 
 /// Owner of the `mio::Poll` and of every source's readiness.
@@ -45,6 +48,9 @@ pub(crate) struct Reactor {
     /// Number of `turn`s and of events seen (for metrics).
     pub(crate) turns: u64,
     pub(crate) events_seen: u64,
+    /// Read end of the signal self-pipe, if one is registered, and whether it fired.
+    signal_pipe: Option<mio::net::UnixStream>,
+    signal_fired: bool,
 }
 
 impl Reactor {
@@ -59,6 +65,8 @@ impl Reactor {
             generations: Vec::new(),
             turns: 0,
             events_seen: 0,
+            signal_pipe: None,
+            signal_fired: false,
         };
         Ok((reactor, waker))
     }
@@ -67,7 +75,34 @@ impl Reactor {
     /// the cross-thread waker, which the runtime tracks with an atomic flag instead: the
     /// executor then skips the `epoll_wait` syscall.
     pub(crate) fn has_sources(&self) -> bool {
-        !self.sources.is_empty()
+        !self.sources.is_empty() || self.signal_pipe.is_some()
+    }
+
+    /// Registers the read end of a signal self-pipe; its events set a flag that
+    /// [`take_signal`](Self::take_signal) reads.
+    #[cfg_attr(not(feature = "sigquit"), allow(dead_code))]
+    pub(crate) fn register_signal_pipe(
+        &mut self,
+        mut pipe: mio::net::UnixStream,
+    ) -> io::Result<()> {
+        self.poll
+            .registry()
+            .register(&mut pipe, SIGNAL_TOKEN, Interest::READABLE)?;
+        self.signal_pipe = Some(pipe);
+        Ok(())
+    }
+
+    /// Whether the signal pipe fired since the last call; drains it (read before acting,
+    /// so a signal arriving meanwhile fires again).
+    pub(crate) fn take_signal(&mut self) -> bool {
+        if !std::mem::take(&mut self.signal_fired) {
+            return false;
+        }
+        if let Some(pipe) = &mut self.signal_pipe {
+            let mut buf = [0u8; 64];
+            while matches!(io::Read::read(pipe, &mut buf), Ok(n) if n > 0) {}
+        }
+        true
     }
 
     /// Registers `source` for read and write readiness; returns its slab key and generation.
@@ -144,6 +179,10 @@ impl Reactor {
             count += 1;
             let token = event.token();
             if token == WAKE_TOKEN {
+                continue;
+            }
+            if token == SIGNAL_TOKEN {
+                self.signal_fired = true;
                 continue;
             }
             let key = token.0 as u32;

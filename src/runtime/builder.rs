@@ -283,6 +283,27 @@ impl Builder {
         self
     }
 
+    /// Prints the task table ([`crate::debug::dump`]) whenever the process receives
+    /// `SIGQUIT` (`kill -QUIT <pid>`, or Ctrl-\\ in a terminal), through the debug sink as a
+    /// [`DebugEvent::TaskDump`]; so a loop that seems stuck can be inspected from outside.
+    /// Replaces SIGQUIT's default action (core dump) while the runtime lives. The table is
+    /// printed by the loop, between polls: a loop stuck inside one poll cannot print it (debug
+    /// mode reports that poll once it returns).
+    ///
+    /// Needs the `sigquit` feature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().dump_on_sigquit(true).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    #[cfg(feature = "sigquit")]
+    pub fn dump_on_sigquit(mut self, on: bool) -> Self {
+        self.config.dump_on_sigquit = on;
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors

@@ -35,8 +35,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::builder::Config;
-use super::introspect::Stats;
 use super::context;
+use super::introspect::Stats;
 use super::shared::{Remote, Shared};
 use crate::reactor::Reactor;
 use crate::task::store::{ABORT, COMPLETE, DETACHED, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore};
@@ -346,6 +346,10 @@ impl Core {
             }
             for waker in wakers.drain(..) {
                 waker.wake();
+            }
+            if self.reactor.borrow_mut().take_signal() {
+                let table = crate::debug::format_table(&self.snapshot());
+                self.emit(crate::debug::DebugEvent::TaskDump { table });
             }
         }
         if self.timers.borrow().len() > 0 {

@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 use super::Core;
 use super::builder::PanicPolicy;
 use crate::debug::{
-    DebugEvent, RuntimeMetrics, TaskInfo, TaskSnapshot, TaskState, UnhandledPanicInfo,
-    WaitingOn,
+    DebugEvent, RuntimeMetrics, TaskInfo, TaskSnapshot, TaskState, UnhandledPanicInfo, WaitingOn,
 };
 use crate::task::Id;
 use crate::task::store::{COMPLETE, QUEUED, RUNNING, TaskId, TaskMeta, WaitNote};
@@ -35,8 +34,9 @@ pub(crate) struct Stats {
     pub(crate) parked: Cell<Duration>,
     /// Parks since the clock was last refreshed.
     pub(crate) parks_since_clock: Cell<u32>,
-    /// Debug mode: start of the current wake-storm window and remote events in it.
-    pub(crate) storm_window: Cell<Option<(Instant, u64)>>,
+    /// Debug mode: start of the current one-second wake-storm window, remote events in it,
+    /// and whether it was reported.
+    pub(crate) storm_window: Cell<Option<(Instant, u64, bool)>>,
 }
 
 impl Core {
@@ -177,23 +177,24 @@ impl Core {
             return;
         }
         let now = Instant::now();
-        let (start, count) = self.stats.storm_window.get().unwrap_or((now, 0));
-        let count = count + n;
+        let (mut start, mut count, mut reported) =
+            self.stats.storm_window.get().unwrap_or((now, 0, false));
         if now.duration_since(start) >= Duration::from_secs(1) {
-            if count > WAKE_STORM_PER_SECOND {
-                self.emit(DebugEvent::Misuse {
-                    message: format!(
-                        "{count} wakes and spawns from other threads in {:.1?}: each one takes \
-                         a lock and may cost a syscall to wake the loop; batch the work (send \
-                         many items per wake, e.g. through a channel) instead",
-                        now.duration_since(start)
-                    ),
-                });
-            }
-            self.stats.storm_window.set(Some((now, 0)));
-        } else {
-            self.stats.storm_window.set(Some((start, count)));
+            (start, count, reported) = (now, 0, false); // a new one-second window
         }
+        count += n;
+        if count > WAKE_STORM_PER_SECOND && !reported {
+            reported = true;
+            self.emit(DebugEvent::Misuse {
+                message: format!(
+                    "{count} wakes and spawns from other threads within {:.1?}: each one takes \
+                     a lock and may cost a syscall to wake the loop; batch the work (send many \
+                     items per wake, e.g. through a channel) instead",
+                    now.duration_since(start)
+                ),
+            });
+        }
+        self.stats.storm_window.set(Some((start, count, reported)));
     }
 
     /// Reports every task still pending, before shutdown drops them (debug mode).

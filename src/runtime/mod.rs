@@ -61,6 +61,9 @@ use shared::Shared;
 #[doc(alias = "event_loop")]
 pub struct Runtime {
     core: Rc<Core>,
+    /// The SIGQUIT handler installed by `dump_on_sigquit`, removed on drop.
+    #[cfg(feature = "sigquit")]
+    sigquit: Option<signal_hook::SigId>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -97,7 +100,22 @@ impl Runtime {
 
     fn from_config(config: Config) -> io::Result<Runtime> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        let (reactor, waker) = Reactor::new(config.events_capacity)?;
+        #[cfg_attr(not(feature = "sigquit"), allow(unused_mut))]
+        let (mut reactor, waker) = Reactor::new(config.events_capacity)?;
+        #[cfg(feature = "sigquit")]
+        let sigquit = if config.dump_on_sigquit {
+            // Self-pipe: the handler writes a byte, the reactor sees the read end readable.
+            let (read, write) = std::os::unix::net::UnixStream::pair()?;
+            read.set_nonblocking(true)?;
+            reactor.register_signal_pipe(mio::net::UnixStream::from_std(read))?;
+            let write: std::os::fd::OwnedFd = write.into();
+            Some(signal_hook::low_level::pipe::register(
+                signal_hook::consts::SIGQUIT,
+                write,
+            )?)
+        } else {
+            None
+        };
         let blocking = BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive);
         let shared = Arc::new(Shared::new(waker, blocking));
         let tag = shared::register(shared.clone())?;
@@ -105,6 +123,8 @@ impl Runtime {
         let core = Core::new(id, tag, reactor, shared, config);
         Ok(Runtime {
             core: Rc::new(core),
+            #[cfg(feature = "sigquit")]
+            sigquit,
             _not_send: PhantomData,
         })
     }
@@ -188,6 +208,10 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        #[cfg(feature = "sigquit")]
+        if let Some(id) = self.sigquit.take() {
+            signal_hook::low_level::unregister(id);
+        }
         self.core.shutdown();
         shared::unregister(self.core.tag);
     }

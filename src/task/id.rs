@@ -44,7 +44,7 @@ impl fmt::Debug for Id {
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f) // honours width and alignment
     }
 }
 

@@ -89,3 +89,29 @@ pub const fn scaled(n: usize) -> usize {
         n
     }
 }
+
+/// Debug events captured through `Builder::on_debug_event`.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Rc<std::cell::RefCell<Vec<evloop::debug::DebugEvent>>>);
+
+impl Recorder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A runtime builder whose debug events land in this recorder.
+    pub fn builder(&self, debug: bool) -> evloop::runtime::Builder {
+        let sink = self.0.clone();
+        evloop::Runtime::builder()
+            .debug(debug)
+            .on_debug_event(move |event| sink.borrow_mut().push(event.clone()))
+    }
+
+    pub fn events(&self) -> Vec<evloop::debug::DebugEvent> {
+        self.0.borrow().clone()
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.borrow().iter().map(ToString::to_string).collect()
+    }
+}
