@@ -163,26 +163,41 @@ impl Core {
             slot.state |= RUNNING;
             slot.task.take().expect("an idle task owns its future")
         };
+        if self.config.debug {
+            return self.poll_task_timed(id, task);
+        }
+        let ready = self.run_poll(id, &mut task);
+        self.finish_poll(id, task, ready);
+    }
+
+    /// Debug mode's `poll_task`: times the poll (busy time, slow-poll reports). Kept out of
+    /// line so that the debug-off path stays as short as it was.
+    #[cold]
+    #[inline(never)]
+    fn poll_task_timed(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>) {
+        let start = Instant::now();
+        let ready = self.run_poll(id, &mut task);
+        self.record_busy(id, start.elapsed());
+        self.finish_poll(id, task, ready);
+    }
+
+    /// Polls a task taken out of its slot, with its waker and budget; true when it finished.
+    #[inline(always)]
+    fn run_poll(&self, id: TaskId, task: &mut Pin<Box<dyn RawTask>>) -> bool {
         self.current_task.set(Some(id));
         self.budget.set(POLL_BUDGET);
         let waker = task_waker(self.tag, id);
-        let mut cx = Context::from_waker(&waker);
-        // Debug mode times each poll (slow-poll reports, busy time).
-        let start = if self.config.debug {
-            Some(Instant::now())
-        } else {
-            None
-        };
-        let ready = task.as_mut().poll(&mut cx).is_ready();
+        let ready = task
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready();
         self.current_task.set(None);
-        if let Some(start) = start {
-            self.record_busy(id, start.elapsed());
-        }
-        self.finish_poll(id, task, ready);
+        ready
     }
 
     /// Puts a polled task back, or completes it (output ready, or abort requested while it
     /// was running).
+    #[inline(always)]
     fn finish_poll(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>, ready: bool) {
         let mut store = self.tasks.borrow_mut();
         let slot = store.get_mut(id).expect("a running task keeps its slot");
@@ -256,6 +271,7 @@ impl Core {
     }
 
     /// Stores a new task, queued to run, and returns its handle.
+    #[inline]
     pub(crate) fn spawn<F>(
         self: &Rc<Self>,
         future: F,
