@@ -67,11 +67,13 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+pub mod channel;
 pub mod debug;
 pub mod io;
 pub mod join;
 mod reactor;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 
