@@ -260,7 +260,8 @@ mod tests {
         pool.execute(Box::new(move || tx.send(()).unwrap()))
             .unwrap();
         rx.recv().unwrap();
-        assert_eq!(pool.threads(), 1);
+        // (Under Miri the worker may already have retired here: no equality check.)
+        assert!(pool.threads() <= 1);
         let mut waited = 0;
         while pool.threads() > 0 && waited < 500 {
             std::thread::sleep(Duration::from_millis(10));

@@ -78,7 +78,10 @@ pub mod task;
 pub mod time;
 
 pub use blocking::spawn_blocking;
-pub use join::{Either, gather, race, select, try_gather};
+pub use join::{
+    Either, GroupError, JoinSet, TaskGroup, as_completed, gather, race, select, shield,
+    try_gather, wait_any,
+};
 pub use runtime::{Handle, RemoteJoinHandle, Runtime, run, spawn, spawn_named};
 pub use task::{JoinError, JoinHandle, yield_now};
 pub use time::{

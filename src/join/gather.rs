@@ -3,54 +3,15 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
-/// Which children were woken since the parent last looked, and the parent's waker.
-struct ReadyList {
-    inner: Mutex<ReadyInner>,
-    /// `queued[i]`: child `i` is in `inner.ready` (so a second wake does not add it twice).
-    queued: Box<[AtomicBool]>,
-}
-
-struct ReadyInner {
-    ready: Vec<usize>,
-    parent: Option<Waker>,
-}
-
-/// The waker of one child: marks it ready, then wakes the parent.
-struct ChildWaker {
-    index: usize,
-    list: Arc<ReadyList>,
-}
-
-impl Wake for ChildWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.list.queued[self.index].swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let parent = {
-            let mut inner = self.list.inner.lock().unwrap_or_else(|p| p.into_inner());
-            inner.ready.push(self.index);
-            inner.parent.clone()
-        };
-        if let Some(parent) = parent {
-            parent.wake();
-        }
-    }
-}
+use super::ready::ReadySet;
 
 /// The shared engine of `gather` and `try_gather`.
 struct JoinAll<F: Future> {
     children: Vec<Option<Pin<Box<F>>>>,
     outputs: Vec<Option<F::Output>>,
-    wakers: Vec<Option<Waker>>,
-    list: Arc<ReadyList>,
+    ready: ReadySet,
     /// Scratch buffer of ready indices.
     batch: Vec<usize>,
     remaining: usize,
@@ -63,21 +24,16 @@ impl<F: Future> Unpin for JoinAll<F> {}
 impl<F: Future> JoinAll<F> {
     fn new(futures: impl IntoIterator<Item = F>) -> Self {
         let children: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-        let n = children.len();
-        let list = Arc::new(ReadyList {
-            inner: Mutex::new(ReadyInner {
-                ready: (0..n).collect(),
-                parent: None,
-            }),
-            queued: (0..n).map(|_| AtomicBool::new(true)).collect(),
-        });
+        let mut ready = ReadySet::new();
+        for _ in 0..children.len() {
+            ready.add();
+        }
         JoinAll {
-            outputs: (0..n).map(|_| None).collect(),
-            wakers: (0..n).map(|_| None).collect(),
+            outputs: children.iter().map(|_| None).collect(),
+            remaining: children.len(),
             children,
-            list,
+            ready,
             batch: Vec::new(),
-            remaining: n,
         }
     }
 
@@ -88,27 +44,11 @@ impl<F: Future> JoinAll<F> {
         cx: &mut Context<'_>,
         fails: impl Fn(&F::Output) -> bool,
     ) -> Poll<Result<Vec<F::Output>, F::Output>> {
-        {
-            let mut inner = self.list.inner.lock().unwrap_or_else(|p| p.into_inner());
-            match &inner.parent {
-                Some(parent) if parent.will_wake(cx.waker()) => {}
-                _ => inner.parent = Some(cx.waker().clone()),
-            }
-            std::mem::swap(&mut inner.ready, &mut self.batch);
-        }
+        self.ready.take(cx, &mut self.batch);
         for i in 0..self.batch.len() {
             let index = self.batch[i];
-            self.list.queued[index].store(false, Ordering::Release);
-            let Some(child) = self.children[index].as_mut() else {
-                continue;
-            };
-            let list = &self.list;
-            let waker = self.wakers[index].get_or_insert_with(|| {
-                Waker::from(Arc::new(ChildWaker {
-                    index,
-                    list: list.clone(),
-                }))
-            });
+            let Some(child) = self.children[index].as_mut() else { continue };
+            let waker = self.ready.waker(index);
             if let Poll::Ready(output) = child.as_mut().poll(&mut Context::from_waker(waker)) {
                 self.children[index] = None;
                 self.remaining -= 1;
