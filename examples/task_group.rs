@@ -40,8 +40,10 @@ fn main() {
 
         // 3. as_completed: print each result as soon as it is ready.
         println!("as_completed:");
-        let mut done = evloop::as_completed([("x.example", 40), ("y.example", 5), ("z.example", 20)]
-            .map(|(url, ms)| fetch(url, ms)));
+        let mut done = evloop::as_completed(
+            [("x.example", 40), ("y.example", 5), ("z.example", 20)]
+                .map(|(url, ms)| fetch(url, ms)),
+        );
         while let Some(page) = done.next().await {
             println!("  arrived: {}", page.unwrap());
         }

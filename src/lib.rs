@@ -79,8 +79,8 @@ pub mod time;
 
 pub use blocking::spawn_blocking;
 pub use join::{
-    Either, GroupError, JoinSet, TaskGroup, as_completed, gather, race, select, shield,
-    try_gather, wait_any,
+    Either, GroupError, JoinSet, TaskGroup, as_completed, gather, race, select, shield, try_gather,
+    wait_any,
 };
 pub use runtime::{Handle, RemoteJoinHandle, Runtime, run, spawn, spawn_named};
 pub use task::{JoinError, JoinHandle, yield_now};

@@ -54,7 +54,11 @@ fn join_next_is_cancel_safe() {
             7
         });
         // Time out once: the result must not be lost.
-        assert!(evloop::wait_for(Duration::from_millis(1), set.join_next()).await.is_err());
+        assert!(
+            evloop::wait_for(Duration::from_millis(1), set.join_next())
+                .await
+                .is_err()
+        );
         assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
     });
 }
@@ -111,7 +115,10 @@ fn as_completed_polls_only_woken_children() {
         }
         assert_eq!(count, n);
     });
-    assert!(trackers.iter().all(|t| t.polls() == 2), "each child polled exactly twice");
+    assert!(
+        trackers.iter().all(|t| t.polls() == 2),
+        "each child polled exactly twice"
+    );
 }
 
 #[test]
@@ -130,7 +137,11 @@ fn wait_any_returns_the_first_and_the_rest() {
         ];
         let (first, index, rest) = evloop::wait_any(futures).await;
         assert_eq!((first, index, rest.len()), ("fast", 1, 1));
-        assert_eq!(loser.drops(), 0, "the others are handed back, still pending");
+        assert_eq!(
+            loser.drops(),
+            0,
+            "the others are handed back, still pending"
+        );
         drop(rest);
         assert_eq!(loser.drops(), 1);
     });
@@ -156,7 +167,11 @@ fn shield_keeps_the_work_alive_when_the_caller_is_cancelled() {
             flag.set(true);
             5
         });
-        assert!(evloop::wait_for(Duration::from_millis(1), shielded).await.is_err());
+        assert!(
+            evloop::wait_for(Duration::from_millis(1), shielded)
+                .await
+                .is_err()
+        );
         assert!(!finished.get());
         for _ in 0..1_000 {
             if finished.get() {

@@ -50,7 +50,10 @@ fn first_error_cancels_the_siblings_and_is_returned() {
         }
         assert_eq!(slow.drops(), 1, "the sibling was cancelled");
     });
-    assert!(!later_error_seen.get(), "the other sibling was cancelled before failing");
+    assert!(
+        !later_error_seen.get(),
+        "the other sibling was cancelled before failing"
+    );
 }
 
 #[test]
@@ -64,7 +67,10 @@ fn a_panicking_child_fails_the_group() {
         group.spawn(async { panic!("child exploded") });
         match group.join().await {
             Err(err @ GroupError::Panicked(_)) => {
-                assert_eq!(err.to_string(), "a task of the group panicked: child exploded");
+                assert_eq!(
+                    err.to_string(),
+                    "a task of the group panicked: child exploded"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -44,7 +44,9 @@ impl<F: Future> Completion<F> {
         // Oldest wakes first: `pending` is used as a stack, so push in reverse.
         self.pending.extend(self.batch.drain(..).rev());
         while let Some(index) = self.pending.pop() {
-            let Some(child) = self.children[index].as_mut() else { continue };
+            let Some(child) = self.children[index].as_mut() else {
+                continue;
+            };
             let mut child_cx = Context::from_waker(self.ready.waker(index));
             if let Poll::Ready(output) = child.as_mut().poll(&mut child_cx) {
                 self.children[index] = None;
@@ -128,7 +130,10 @@ impl<F: Future> Stream for AsCompleted<F> {
     type Item = F::Output;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
-        self.get_mut().inner.poll_next(cx).map(|o| o.map(|(_, v)| v))
+        self.get_mut()
+            .inner
+            .poll_next(cx)
+            .map(|o| o.map(|(_, v)| v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -179,7 +184,9 @@ where
     I::Item: IntoFuture,
 {
     WaitAny {
-        inner: Some(Completion::new(futures.into_iter().map(IntoFuture::into_future))),
+        inner: Some(Completion::new(
+            futures.into_iter().map(IntoFuture::into_future),
+        )),
     }
 }
 
@@ -196,7 +203,10 @@ impl<F: Future> Future for WaitAny<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let inner = this.inner.as_mut().expect("WaitAny polled after completion");
+        let inner = this
+            .inner
+            .as_mut()
+            .expect("WaitAny polled after completion");
         assert!(
             !inner.children.is_empty(),
             "evloop::wait_any needs at least one future to wait for"

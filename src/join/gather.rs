@@ -47,7 +47,9 @@ impl<F: Future> JoinAll<F> {
         self.ready.take(cx, &mut self.batch);
         for i in 0..self.batch.len() {
             let index = self.batch[i];
-            let Some(child) = self.children[index].as_mut() else { continue };
+            let Some(child) = self.children[index].as_mut() else {
+                continue;
+            };
             let waker = self.ready.waker(index);
             if let Poll::Ready(output) = child.as_mut().poll(&mut Context::from_waker(waker)) {
                 self.children[index] = None;

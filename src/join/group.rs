@@ -315,7 +315,10 @@ impl<T: 'static, E: 'static> GroupSpawner<T, E> {
 
 /// Spawns a child that reports to `shared`.
 #[track_caller]
-fn spawn_child<T: 'static, E: 'static, F>(shared: &Shared<T, E>, future: F) -> Result<(), GroupClosed>
+fn spawn_child<T: 'static, E: 'static, F>(
+    shared: &Shared<T, E>,
+    future: F,
+) -> Result<(), GroupClosed>
 where
     F: Future<Output = Result<T, E>> + 'static,
 {
@@ -337,13 +340,16 @@ where
     let handle = crate::spawn(async move {
         let mut guard = guard;
         let mut future = pin!(future);
-        let outcome = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
-            Ok(Poll::Ready(Err(err))) => Poll::Ready(Err(GroupError::Failed(err))),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(GroupError::Panicked(payload))),
-        })
-        .await;
+        let outcome =
+            poll_fn(
+                |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
+                    Ok(Poll::Ready(Err(err))) => Poll::Ready(Err(GroupError::Failed(err))),
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Err(payload) => Poll::Ready(Err(GroupError::Panicked(payload))),
+                },
+            )
+            .await;
         guard.finish(outcome);
     });
     shared.borrow_mut().handles[index] = Some(handle);
@@ -359,7 +365,9 @@ struct ChildGuard<T, E> {
 
 impl<T, E> ChildGuard<T, E> {
     fn finish(&mut self, outcome: Result<T, GroupError<E>>) {
-        let Some(shared) = self.shared.upgrade() else { return };
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
         let to_abort = {
             let mut state = shared.borrow_mut();
             match outcome {
@@ -397,7 +405,11 @@ impl<T, E> ChildGuard<T, E> {
             let mut state = shared.borrow_mut();
             state.running -= 1;
             state.handles[self.index] = None;
-            if state.running == 0 { state.waiter.take() } else { None }
+            if state.running == 0 {
+                state.waiter.take()
+            } else {
+                None
+            }
         };
         if let Some(waiter) = waiter {
             waiter.wake();

@@ -175,7 +175,9 @@ impl<T: 'static> JoinSet<T> {
         self.ready.take(cx, &mut self.batch);
         self.pending.append(&mut self.batch);
         while let Some(index) = self.pending.pop() {
-            let Some(handle) = self.handles[index].as_mut() else { continue };
+            let Some(handle) = self.handles[index].as_mut() else {
+                continue;
+            };
             let mut child_cx = Context::from_waker(self.ready.waker(index));
             if let Poll::Ready(result) = Pin::new(handle).poll(&mut child_cx) {
                 self.handles[index] = None;

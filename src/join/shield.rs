@@ -78,6 +78,8 @@ impl<T: 'static> Future for Shielded<T> {
 
 impl<T> fmt::Debug for Shielded<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shielded").field("task", &self.handle).finish()
+        f.debug_struct("Shielded")
+            .field("task", &self.handle)
+            .finish()
     }
 }

@@ -115,3 +115,137 @@ impl Recorder {
         self.0.borrow().iter().map(ToString::to_string).collect()
     }
 }
+
+/// Yields to the loop `n` times: lets ready tasks (and the tasks they wake) run.
+pub async fn yield_times(n: usize) {
+    for _ in 0..n {
+        evloop::yield_now().await;
+    }
+}
+
+/// A shared log of events, to assert the order in which tasks got something.
+#[derive(Clone, Default)]
+pub struct Log<T>(pub Rc<std::cell::RefCell<Vec<T>>>);
+
+impl<T: Clone> Log<T> {
+    pub fn new() -> Self {
+        Log(Rc::default())
+    }
+
+    pub fn push(&self, item: T) {
+        self.0.borrow_mut().push(item);
+    }
+
+    pub fn items(&self) -> Vec<T> {
+        self.0.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+}
+
+/// Awaits `handle`, yielding at most `max_yields` times for it to finish first, so that a
+/// lost wakeup fails the test instead of hanging it. Panics if the task failed.
+pub async fn finish<T: 'static>(handle: evloop::JoinHandle<T>, max_yields: usize) -> T {
+    for _ in 0..max_yields {
+        if handle.is_finished() {
+            break;
+        }
+        evloop::yield_now().await;
+    }
+    assert!(
+        handle.is_finished(),
+        "task still pending after {max_yields} yields: lost wakeup?"
+    );
+    handle.await.expect("task failed")
+}
+
+/// Like [`finish`] for many tasks (some may have been aborted): yields at most
+/// `max_yields` times in all, then returns every result in order.
+pub async fn finish_all<T: 'static>(
+    handles: Vec<evloop::JoinHandle<T>>,
+    max_yields: usize,
+) -> Vec<Result<T, evloop::JoinError>> {
+    let mut pending = 0; // handles[..pending] are finished
+    for _ in 0..max_yields {
+        while pending < handles.len() && handles[pending].is_finished() {
+            pending += 1;
+        }
+        if pending == handles.len() {
+            break;
+        }
+        evloop::yield_now().await;
+    }
+    let unfinished = handles.iter().filter(|h| !h.is_finished()).count();
+    assert_eq!(
+        unfinished, 0,
+        "tasks still pending after {max_yields} yields: lost wakeup?"
+    );
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        results.push(handle.await);
+    }
+    results
+}
+
+/// [`finish_all`], asserting that every task succeeded.
+pub async fn finish_all_ok<T: 'static>(
+    handles: Vec<evloop::JoinHandle<T>>,
+    max_yields: usize,
+) -> Vec<T> {
+    finish_all(handles, max_yields)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task failed"))
+        .collect()
+}
+
+/// A waker that counts its wakes, for polling futures by hand outside a runtime.
+#[derive(Default)]
+pub struct WakeCount(std::sync::atomic::AtomicUsize);
+
+impl WakeCount {
+    /// A fresh counter and a waker that bumps it.
+    pub fn new() -> (std::sync::Arc<Self>, std::task::Waker) {
+        let count = std::sync::Arc::new(WakeCount::default());
+        let waker = std::task::Waker::from(count.clone());
+        (count, waker)
+    }
+
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl std::task::Wake for WakeCount {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Polls `future` once with `waker`, outside any runtime.
+#[track_caller]
+pub fn poll_with<F: Future + Unpin>(future: &mut F, waker: &std::task::Waker) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(waker))
+}
+
+/// A value that counts its drops (to prove an item was dropped once, never duplicated).
+#[derive(Debug)]
+pub struct DropCounter(pub u32, pub Rc<Cell<usize>>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.1.set(self.1.get() + 1);
+    }
+}
+
+/// Polls `future` exactly once with the current task's waker and returns the result (to
+/// leave a waiter registered, or granted, and then drop it at a chosen moment).
+pub async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
+}

@@ -1,0 +1,243 @@
+//! `Event`: a flag that tasks can wait for (asyncio's `asyncio.Event`).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::waiters::{WaitQueue, WaiterKey, wake_all};
+
+/// A flag that tasks can wait for: asyncio's `asyncio.Event`.
+///
+/// [`set`](Self::set) raises the flag and wakes every task waiting in
+/// [`wait`](Self::wait); while the flag is up, `wait` completes at once.
+/// [`clear`](Self::clear) lowers it again. A waiter woken by `set` returns even if `clear`
+/// ran before it got to run: the wake-up, not the flag at that later moment, is what it
+/// waited for.
+///
+/// `Event` is `!Send` and `!Sync`: share it between tasks of one loop by reference or
+/// through an `Rc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use evloop::sync::Event;
+/// evloop::run(async {
+///     let ready = Rc::new(Event::new());
+///     let waiter = evloop::spawn({
+///         let ready = ready.clone();
+///         async move {
+///             ready.wait().await;
+///             "go"
+///         }
+///     });
+///     evloop::yield_now().await;
+///     ready.set();
+///     assert_eq!(waiter.await.unwrap(), "go");
+/// });
+/// ```
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<evloop::sync::Event>(); // one loop, one thread
+/// ```
+#[doc(alias = "asyncio.Event")]
+pub struct Event {
+    state: RefCell<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    set: bool,
+    waiters: WaitQueue,
+}
+
+impl Event {
+    /// Creates an event whose flag is down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = evloop::sync::Event::new();
+    /// assert!(!event.is_set());
+    /// ```
+    pub fn new() -> Event {
+        Event {
+            state: RefCell::new(State::default()),
+        }
+    }
+
+    /// Raises the flag and wakes every task waiting in [`wait`](Self::wait).
+    ///
+    /// Setting an event that is already set does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let event = evloop::sync::Event::new();
+    ///     event.set();
+    ///     assert!(event.is_set());
+    ///     event.wait().await; // at once
+    /// });
+    /// ```
+    pub fn set(&self) {
+        let wakers = {
+            let mut state = self.state.borrow_mut();
+            state.set = true;
+            state.waiters.notify_all()
+        };
+        wake_all(wakers);
+    }
+
+    /// Lowers the flag: later calls to [`wait`](Self::wait) wait for the next
+    /// [`set`](Self::set).
+    ///
+    /// Tasks already woken by a `set` still return from their `wait`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = evloop::sync::Event::new();
+    /// event.set();
+    /// event.clear();
+    /// assert!(!event.is_set());
+    /// ```
+    pub fn clear(&self) {
+        self.state.borrow_mut().set = false;
+    }
+
+    /// Whether the flag is up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = evloop::sync::Event::new();
+    /// assert!(!event.is_set());
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.state.borrow().set
+    }
+
+    /// Waits until the flag is up: completes at once if it is, otherwise at the next
+    /// [`set`](Self::set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Event;
+    /// evloop::run(async {
+    ///     let event = Rc::new(Event::new());
+    ///     let setter = evloop::spawn({
+    ///         let event = event.clone();
+    ///         async move { event.set() }
+    ///     });
+    ///     event.wait().await;
+    ///     setter.await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Cancellation
+    ///
+    /// The future registers at its first poll. Dropping it leaves the queue of waiters;
+    /// nothing else is lost (a `set` wakes everyone, so there is no grant to pass on).
+    pub fn wait(&self) -> EventWait<'_> {
+        EventWait {
+            event: self,
+            key: None,
+            done: false,
+        }
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("Event")
+            .field("set", &state.set)
+            .field("waiters", &state.waiters.waiting())
+            .finish()
+    }
+}
+
+/// Future returned by [`Event::wait`].
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let event = evloop::sync::Event::new();
+///     let wait: evloop::sync::EventWait<'_> = event.wait();
+///     event.set();
+///     wait.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct EventWait<'a> {
+    event: &'a Event,
+    /// Our place in the queue, once registered.
+    key: Option<WaiterKey>,
+    done: bool,
+}
+
+impl Future for EventWait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let mut state = self.event.state.borrow_mut();
+        match self.key {
+            None if state.set => {}
+            None => {
+                let key = state.waiters.push(cx.waker());
+                drop(state);
+                self.key = Some(key);
+                return Poll::Pending;
+            }
+            Some(key) if state.waiters.is_notified(key) => {
+                state.waiters.remove(key);
+            }
+            Some(key) => {
+                let old = state.waiters.update_waker(key, cx.waker());
+                drop(state);
+                drop(old);
+                return Poll::Pending;
+            }
+        }
+        drop(state);
+        self.key = None;
+        self.done = true;
+        Poll::Ready(())
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let removed = self.event.state.borrow_mut().waiters.remove_entry(key);
+            drop(removed); // its waker, outside the borrow
+        }
+    }
+}
+
+impl fmt::Debug for EventWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWait")
+            .field("event", self.event)
+            .field("registered", &self.key.is_some())
+            .finish()
+    }
+}

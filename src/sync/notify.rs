@@ -1,0 +1,253 @@
+//! `Notify`: wake one waiting task, or all of them, without sharing any data.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::waiters::{WaitQueue, WaiterKey, wake_all};
+
+/// Wakes waiting tasks without sharing data: the building block of hand-made primitives
+/// (tokio's `Notify`; in asyncio, a `Condition` without its lock).
+///
+/// * [`notified`](Self::notified)`.await` waits for a notification.
+/// * [`notify_one`](Self::notify_one) wakes the oldest waiter; if nobody waits, it stores
+///   **one** permit, consumed by the next `notified()` (which then completes at once).
+///   Permits do not pile up: several `notify_one` calls with nobody waiting store one.
+/// * [`notify_waiters`](Self::notify_waiters) wakes every current waiter and stores nothing.
+///
+/// Waiters are served in FIFO order. A `notified()` future registers at its first poll, so
+/// only notifications sent after that poll reach it (plus a stored permit). In a
+/// single-threaded loop, `if !ready() { notify.notified().await }` cannot miss a
+/// notification: nothing else runs between the check and the first poll.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use evloop::sync::Notify;
+/// evloop::run(async {
+///     let notify = Rc::new(Notify::new());
+///     let value = Rc::new(Cell::new(0));
+///     let consumer = evloop::spawn({
+///         let (notify, value) = (notify.clone(), value.clone());
+///         async move {
+///             while value.get() == 0 {
+///                 notify.notified().await;
+///             }
+///             value.get()
+///         }
+///     });
+///     value.set(7);
+///     notify.notify_one();
+///     assert_eq!(consumer.await.unwrap(), 7);
+/// });
+/// ```
+pub struct Notify {
+    state: RefCell<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// A `notify_one` found nobody waiting.
+    permit: bool,
+    /// Each waiter's payload: "notified by `notify_one`" (a grant to pass on if unused).
+    waiters: WaitQueue<bool>,
+}
+
+impl Notify {
+    /// Creates a `Notify` with no stored permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// notify.notify_waiters(); // nobody waits: nothing happens
+    /// ```
+    pub fn new() -> Notify {
+        Notify {
+            state: RefCell::new(State::default()),
+        }
+    }
+
+    /// Waits for a notification.
+    ///
+    /// Completes at once if a [`notify_one`](Self::notify_one) left a permit (consuming it);
+    /// otherwise waits, in FIFO order with the other waiters, for `notify_one` or
+    /// [`notify_waiters`](Self::notify_waiters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let notify = evloop::sync::Notify::new();
+    ///     notify.notify_one(); // nobody waits yet: stores a permit
+    ///     notify.notified().await; // consumes it
+    /// });
+    /// ```
+    ///
+    /// # Cancellation
+    ///
+    /// The future registers at its first poll. Dropped before being notified, it just
+    /// leaves the queue. Dropped after a `notify_one` chose it but before it returned, it
+    /// passes that notification on (to the next waiter, or as the stored permit), so a
+    /// cancellation never loses a `notify_one`. A `notify_waiters` wake-up is not passed
+    /// on: every waiter got one.
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            key: None,
+            done: false,
+        }
+    }
+
+    /// Wakes the oldest waiter, or stores one permit for the next
+    /// [`notified`](Self::notified) if nobody waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Notify;
+    /// evloop::run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let waiter = evloop::spawn({
+    ///         let notify = notify.clone();
+    ///         async move { notify.notified().await }
+    ///     });
+    ///     evloop::yield_now().await; // the waiter is queued
+    ///     notify.notify_one();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
+    pub fn notify_one(&self) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            let waker = state.waiters.notify_one_with(|one| *one = true);
+            if waker.is_none() {
+                state.permit = true;
+            }
+            waker
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Wakes every task currently waiting in [`notified`](Self::notified); stores nothing
+    /// for later ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Notify;
+    /// evloop::run(async {
+    ///     let notify = Rc::new(Notify::new());
+    ///     let waiters: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let notify = notify.clone();
+    ///             evloop::spawn(async move { notify.notified().await })
+    ///         })
+    ///         .collect();
+    ///     evloop::yield_now().await; // all three are queued
+    ///     notify.notify_waiters();
+    ///     evloop::gather(waiters).await;
+    /// });
+    /// ```
+    pub fn notify_waiters(&self) {
+        let wakers = self.state.borrow_mut().waiters.notify_all();
+        wake_all(wakers);
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("Notify")
+            .field("permit", &state.permit)
+            .field("waiters", &state.waiters.waiting())
+            .finish()
+    }
+}
+
+/// Future returned by [`Notify::notified`].
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let notify = evloop::sync::Notify::new();
+///     let notified: evloop::sync::Notified<'_> = notify.notified();
+///     notify.notify_one();
+///     notified.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    /// Our place in the queue, once registered.
+    key: Option<WaiterKey>,
+    done: bool,
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let mut state = self.notify.state.borrow_mut();
+        match self.key {
+            None if state.permit => state.permit = false,
+            None => {
+                let key = state.waiters.push(cx.waker());
+                drop(state);
+                self.key = Some(key);
+                return Poll::Pending;
+            }
+            Some(key) if state.waiters.is_notified(key) => {
+                state.waiters.remove(key);
+            }
+            Some(key) => {
+                let old = state.waiters.update_waker(key, cx.waker());
+                drop(state);
+                drop(old);
+                return Poll::Pending;
+            }
+        }
+        drop(state);
+        self.key = None;
+        self.done = true;
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let removed = self.notify.state.borrow_mut().waiters.remove_entry(key);
+        if removed.is_some_and(|r| r.notified && r.data) {
+            // Chosen by `notify_one` but never returned: hand the notification on.
+            self.notify.notify_one();
+        }
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("notify", self.notify)
+            .field("registered", &self.key.is_some())
+            .finish()
+    }
+}
