@@ -33,7 +33,13 @@
 //! | `asyncio.gather(*aws)` | [`gather`] (same type, input order), [`join!`] (mixed types) |
 //! | `gather` failing fast | [`try_gather`], [`try_join!`] |
 //! | `asyncio.wait_for(aw, t)` | [`wait_for`]`(t, fut)`, [`wait_until`]`(deadline, fut)` |
-//! | `asyncio.wait(..., FIRST_COMPLETED)` | [`select`], [`race`] |
+//! | `asyncio.wait(..., FIRST_COMPLETED)` | [`select`], [`race`], [`wait_any`] |
+//! | `asyncio.as_completed(aws)` | [`as_completed`] |
+//! | `asyncio.TaskGroup` | [`TaskGroup`]; [`JoinSet`] for completion order |
+//! | `asyncio.shield(aw)` | [`shield`] |
+//! | `Event`, `Lock`, `Semaphore`, `Condition`, `Barrier` | [`sync`] |
+//! | `Queue`, `PriorityQueue`, `LifoQueue` | [`channel::Queue`], [`channel::PriorityQueue`], [`channel::LifoQueue`] |
+//! | `asyncio.run(main(), debug=True)` | `Runtime::builder().debug(true)`, `EVLOOP_DEBUG=1`; see [`debug`] |
 //! | `asyncio.to_thread(f)`, `run_in_executor` | [`spawn_blocking`] |
 //! | `run_coroutine_threadsafe` | [`Handle::spawn`] |
 //! | `loop.add_reader(fd, cb)` | [`io::IoSource`] |
@@ -54,7 +60,10 @@
 //! * [`task`]: the slab of tasks, wakers, `JoinHandle`.
 //! * `reactor`: `mio::Poll` and per-source readiness; [`io::IoSource`] is its public face.
 //! * [`time`]: the timer wheel, `sleep`, `interval`, `wait_for`.
-//! * [`join`](mod@join): `gather`, `join!`, `select`.
+//! * [`join`](mod@join): `gather`, `join!`, `select`, `as_completed`, `TaskGroup`, `JoinSet`.
+//! * [`sync`]: `Event`, `Mutex`, `RwLock`, `Semaphore`, `Condvar`, `Barrier`, `Notify`.
+//! * [`channel`]: queues and `mpsc`, `oneshot`, `broadcast`, `watch`, `remote` channels.
+//! * [`debug`]: debug mode, task snapshots, metrics.
 //! * `blocking`: the `spawn_blocking` thread pool.
 
 #![warn(
