@@ -80,6 +80,7 @@ pub mod channel;
 pub mod debug;
 pub mod io;
 pub mod join;
+pub mod net;
 mod reactor;
 pub mod runtime;
 pub mod sync;

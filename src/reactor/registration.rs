@@ -131,6 +131,35 @@ impl Registration {
         }
     }
 
+    /// Runs `op` once if the source may be ready in `direction`, without storing any waker
+    /// (so it never displaces a task waiting on this source); `WouldBlock` if it is not
+    /// ready, or if `op` says so (which clears the readiness it saw).
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = {
+            let mut reactor = self.core.reactor.borrow_mut();
+            let Some(io) = reactor.get_mut(self.key, self.generation) else {
+                return Err(io::Error::other("evloop: I/O source was deregistered"));
+            };
+            let ready = io.readiness & direction.mask();
+            if ready == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            ReadyEvent {
+                tick: io.tick,
+                ready,
+            }
+        };
+        let result = op();
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_readiness(event);
+        }
+        result
+    }
+
     /// Removes `source` from the reactor and frees the slot. Idempotent.
     pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source) {
         let removed = self

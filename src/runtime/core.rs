@@ -39,7 +39,9 @@ use super::context;
 use super::introspect::Stats;
 use super::shared::{Remote, Shared};
 use crate::reactor::Reactor;
-use crate::task::store::{ABORT, COMPLETE, DETACHED, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore};
+use crate::task::store::{
+    ABORT, COMPLETE, DETACHED, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
+};
 use crate::task::waker::task_waker;
 use crate::task::{Id, JoinHandle, RawTask, TaskCell};
 use crate::time::wheel::{TimerKey, Wheel};
@@ -89,11 +91,12 @@ impl Core {
         shared: Arc<Shared>,
         config: Config,
     ) -> Self {
+        let created = Instant::now();
         Core {
             id,
             tag,
             tasks: RefCell::new(TaskStore::default()),
-            timers: RefCell::new(Wheel::new(Instant::now())),
+            timers: RefCell::new(Wheel::new(created)),
             reactor: RefCell::new(reactor),
             shared,
             config,
@@ -101,7 +104,7 @@ impl Core {
             current_task: Cell::new(None),
             main_location: Cell::new(Location::caller()),
             clock_ms: Cell::new(0),
-            created: Instant::now(),
+            created,
             stats: Stats::default(),
             raise: RefCell::new(None),
             raise_pending: Cell::new(false),
@@ -329,8 +332,16 @@ impl Core {
     }
 
     /// Arms a timer on this runtime's wheel (`None`: its deadline has already passed).
+    /// Also records the timer as what the current task waits on (snapshots).
     pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
-        self.timers.borrow_mut().insert(deadline, waker)
+        let (key, tick) = self.timers.borrow_mut().insert_at(deadline, waker)?;
+        if let Some(id) = self.current_task.get() {
+            if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
+                // The wheel's ticks count milliseconds from `created` (same base instant).
+                slot.wait = WaitNote::timer_ms(tick);
+            }
+        }
+        Some(key)
     }
 
     /// Polls the reactor (blocking until the next timer deadline if `may_block`), fires due

@@ -378,11 +378,6 @@ pub(crate) fn current_task_info() -> Option<crate::debug::TaskInfo> {
     context::with_current(|core| core.current_info()).flatten()
 }
 
-/// Notes what the task being polled waits on (for task snapshots).
-pub(crate) fn note_wait(waiting_on: crate::debug::WaitingOn) {
-    context::with_current(|core| core.note_wait(waiting_on));
-}
-
 /// Reports misuse through the current runtime's debug sink (debug mode only).
 pub(crate) fn report_misuse(message: impl FnOnce() -> String) {
     context::with_current(|core| {

@@ -84,6 +84,11 @@ impl WaitNote {
         WaitNote((kind << Self::SHIFT) | (value & Self::VALUE))
     }
 
+    /// A timer due `ms` milliseconds after the runtime's creation.
+    pub(crate) fn timer_ms(ms: u64) -> Self {
+        WaitNote((1 << Self::SHIFT) | (ms & Self::VALUE))
+    }
+
     /// Decodes the note, `None` if nothing was recorded.
     pub(crate) fn get(self, created: Instant) -> Option<WaitingOn> {
         let value = self.0 & Self::VALUE;

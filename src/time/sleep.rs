@@ -6,7 +6,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::wheel::TimerKey;
-use crate::debug::WaitingOn;
 
 /// Waits until `duration` has elapsed: asyncio's `asyncio.sleep(delay)`.
 ///
@@ -193,7 +192,6 @@ impl Future for Sleep {
         match crate::runtime::arm_timer(deadline, cx.waker()) {
             Some(armed) => {
                 self.timer = Some(armed);
-                crate::runtime::note_wait(WaitingOn::Timer { deadline });
                 Poll::Pending
             }
             None => Poll::Ready(()), // the wheel's clock is already past the deadline

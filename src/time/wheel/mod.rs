@@ -148,7 +148,18 @@ impl Wheel {
 
     /// Arms a timer that wakes `waker` once `deadline` has passed. Returns `None` (arming
     /// nothing) if the wheel has already processed the deadline's tick: it has passed.
+    #[cfg(test)]
     pub(crate) fn insert(&mut self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+        self.insert_at(deadline, waker).map(|(key, _)| key)
+    }
+
+    /// As [`insert`](Self::insert), also returning the entry's tick (milliseconds since the
+    /// wheel's base instant).
+    pub(crate) fn insert_at(
+        &mut self,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> Option<(TimerKey, u64)> {
         let tick = self.tick_of(deadline);
         if tick <= self.elapsed {
             return None;
@@ -168,10 +179,13 @@ impl Wheel {
             next: NIL,
         });
         self.link(key as u32);
-        Some(TimerKey {
-            key: key as u32,
-            generation,
-        })
+        Some((
+            TimerKey {
+                key: key as u32,
+                generation,
+            },
+            tick,
+        ))
     }
 
     #[cfg(test)]

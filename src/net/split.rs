@@ -1,0 +1,262 @@
+//! Owned read and write halves of a stream, shared by `TcpStream` and `UnixStream`.
+
+use std::error::Error;
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+/// The read half of a stream split by [`TcpStream::into_split`](super::TcpStream::into_split)
+/// or [`UnixStream::into_split`](super::UnixStream::into_split).
+///
+/// It implements [`AsyncRead`]; [`as_ref`](AsRef::as_ref) gives the stream itself for
+/// the inherent methods (`read`, `peek`, `peer_addr`, ...). Dropping it does nothing to the
+/// connection; the connection closes when both halves are gone.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::net::{TcpListener, TcpStream};
+/// evloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let (read_half, _write_half) = TcpStream::connect(listener.local_addr()?).await?.into_split();
+///     let (server, _) = listener.accept().await?;
+///     server.write_all(b"hi").await?;
+///     let mut buf = [0; 2];
+///     read_half.as_ref().read(&mut buf).await?;
+///     assert_eq!(&buf, b"hi");
+///     Ok::<(), std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
+pub struct OwnedReadHalf<S> {
+    stream: Rc<S>,
+}
+
+/// The write half of a stream split by [`TcpStream::into_split`](super::TcpStream::into_split)
+/// or [`UnixStream::into_split`](super::UnixStream::into_split).
+///
+/// It implements [`AsyncWrite`]. Closing it (`poll_close`) or dropping it shuts down the
+/// write side of the connection: the peer reads end-of-file, while the read half keeps
+/// working.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::net::{TcpListener, TcpStream};
+/// evloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let (_read_half, write_half) = TcpStream::connect(listener.local_addr()?).await?.into_split();
+///     let (server, _) = listener.accept().await?;
+///     write_half.as_ref().write_all(b"bye").await?;
+///     drop(write_half); // FIN
+///     let mut buf = [0; 8];
+///     assert_eq!(server.read(&mut buf).await?, 3);
+///     assert_eq!(server.read(&mut buf).await?, 0);
+///     Ok::<(), std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
+pub struct OwnedWriteHalf<S> {
+    stream: Rc<S>,
+    shutdown: fn(&S) -> io::Result<()>,
+    /// Cleared by `poll_close` (already shut down) and by `reunite`.
+    shutdown_on_drop: bool,
+}
+
+/// Splits `stream`; `shutdown` shuts its write side down.
+pub(crate) fn split<S>(
+    stream: S,
+    shutdown: fn(&S) -> io::Result<()>,
+) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
+    let stream = Rc::new(stream);
+    let read = OwnedReadHalf {
+        stream: stream.clone(),
+    };
+    let write = OwnedWriteHalf {
+        stream,
+        shutdown,
+        shutdown_on_drop: true,
+    };
+    (read, write)
+}
+
+fn reunite<S>(read: OwnedReadHalf<S>, mut write: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+    if !Rc::ptr_eq(&read.stream, &write.stream) {
+        return Err(ReuniteError(read, write));
+    }
+    write.shutdown_on_drop = false;
+    drop(write);
+    let stream = read.stream;
+    Ok(Rc::into_inner(stream).expect("the two halves hold the only references"))
+}
+
+impl<S> OwnedReadHalf<S> {
+    /// Joins the two halves of one stream back into the stream.
+    ///
+    /// # Errors
+    ///
+    /// If the halves come from different streams, they are given back in the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::{TcpListener, TcpStream};
+    /// evloop::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (read, write) = stream.into_split();
+    ///     let stream = read.reunite(write).expect("same stream");
+    ///     stream.write_all(b"still open").await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+        reunite(self, other)
+    }
+}
+
+impl<S> OwnedWriteHalf<S> {
+    /// Joins the two halves of one stream back into the stream; see
+    /// [`OwnedReadHalf::reunite`].
+    ///
+    /// # Errors
+    ///
+    /// If the halves come from different streams, they are given back in the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::UnixStream;
+    /// evloop::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let (a_read, a_write) = a.into_split();
+    ///     let (b_read, b_write) = b.into_split();
+    ///     let err = a_write.reunite(b_read).unwrap_err(); // not the same stream
+    ///     let _a = err.1.reunite(a_read).unwrap();
+    ///     let _b = b_write.reunite(err.0).unwrap();
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
+        reunite(other, self)
+    }
+}
+
+impl<S> AsRef<S> for OwnedReadHalf<S> {
+    fn as_ref(&self) -> &S {
+        &self.stream
+    }
+}
+
+impl<S> AsRef<S> for OwnedWriteHalf<S> {
+    fn as_ref(&self) -> &S {
+        &self.stream
+    }
+}
+
+impl<S> AsyncRead for OwnedReadHalf<S>
+where
+    for<'a> &'a S: AsyncRead,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self.stream).poll_read(cx, buf)
+    }
+}
+
+impl<S> AsyncWrite for OwnedWriteHalf<S>
+where
+    for<'a> &'a S: AsyncWrite,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.shutdown_on_drop = false;
+        Poll::Ready((self.shutdown)(&self.stream))
+    }
+}
+
+impl<S> Drop for OwnedWriteHalf<S> {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // The peer may be gone already (`NotConnected`): nothing to report from a drop.
+            let _ = (self.shutdown)(&self.stream);
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for OwnedReadHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedReadHalf")
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for OwnedWriteHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedWriteHalf")
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+/// The error of `reunite` when the two halves come from different streams; it gives them
+/// back.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::net::UnixStream;
+/// evloop::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let (a_read, _a_write) = a.into_split();
+///     let (_b_read, b_write) = b.into_split();
+///     let err = a_read.reunite(b_write).unwrap_err();
+///     assert_eq!(err.to_string(), "tried to reunite halves of different streams");
+///     Ok::<(), std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
+pub struct ReuniteError<S>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>);
+
+impl<S> fmt::Debug for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ReuniteError").finish_non_exhaustive()
+    }
+}
+
+impl<S> fmt::Display for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves of different streams")
+    }
+}
+
+impl<S> Error for ReuniteError<S> {}

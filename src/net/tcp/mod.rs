@@ -1,0 +1,8 @@
+//! TCP: [`TcpListener`] (with [`ListenOptions`] and the [`Incoming`] stream) and
+//! [`TcpStream`].
+
+mod listener;
+mod stream;
+
+pub use listener::{Incoming, ListenOptions, TcpListener};
+pub use stream::TcpStream;
