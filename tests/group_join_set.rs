@@ -8,17 +8,26 @@ use std::time::Duration;
 
 use support::Tracker;
 
+/// Milliseconds per unit of the timing tests: under Miri a poll takes milliseconds, so
+/// deadlines are stretched until their order cannot be confused with the polling order.
+const UNIT: u64 = if cfg!(miri) { 60 } else { 1 };
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n * UNIT)
+}
+
 #[test]
 fn join_set_yields_in_completion_order_and_reports_panics() {
     evloop::run(async {
         let mut set = evloop::JoinSet::new();
-        for ms in [30u64, 10, 20] {
+        let base = std::time::Instant::now();
+        for n in [30u64, 10, 20] {
             set.spawn(async move {
-                evloop::sleep(Duration::from_millis(ms)).await;
-                if ms == 20 {
+                evloop::sleep_until(base + ms(n)).await;
+                if n == 20 {
                     panic!("twenty");
                 }
-                ms
+                n
             });
         }
         assert_eq!(set.join_next().await.unwrap().unwrap(), 10);
@@ -50,15 +59,11 @@ fn join_next_is_cancel_safe() {
     evloop::run(async {
         let mut set = evloop::JoinSet::new();
         set.spawn(async {
-            evloop::sleep(Duration::from_millis(5)).await;
+            evloop::sleep(ms(50)).await;
             7
         });
         // Time out once: the result must not be lost.
-        assert!(
-            evloop::wait_for(Duration::from_millis(1), set.join_next())
-                .await
-                .is_err()
-        );
+        assert!(evloop::wait_for(ms(1), set.join_next()).await.is_err());
         assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
     });
 }
@@ -86,9 +91,10 @@ fn join_set_shutdown_and_abort_all() {
 #[test]
 fn as_completed_streams_outputs_as_they_finish() {
     evloop::run(async {
-        let mut done = evloop::as_completed([40u64, 10, 25, 0].map(|ms| async move {
-            evloop::sleep(Duration::from_millis(ms)).await;
-            ms
+        let base = std::time::Instant::now();
+        let mut done = evloop::as_completed([40u64, 10, 25, 0].map(|n| async move {
+            evloop::sleep_until(base + ms(n)).await;
+            n
         }));
         let mut order = Vec::new();
         while let Some(ms) = done.next().await {
@@ -163,15 +169,11 @@ fn shield_keeps_the_work_alive_when_the_caller_is_cancelled() {
     evloop::run(async {
         let flag = finished.clone();
         let shielded = evloop::shield(async move {
-            evloop::sleep(Duration::from_millis(10)).await;
+            evloop::sleep(ms(50)).await;
             flag.set(true);
             5
         });
-        assert!(
-            evloop::wait_for(Duration::from_millis(1), shielded)
-                .await
-                .is_err()
-        );
+        assert!(evloop::wait_for(ms(1), shielded).await.is_err());
         assert!(!finished.get());
         for _ in 0..1_000 {
             if finished.get() {
