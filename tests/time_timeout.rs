@@ -112,3 +112,22 @@ fn a_million_ready_timeouts_do_not_touch_the_wheel() {
         assert!(sum > 0);
     });
 }
+
+#[test]
+fn a_timeout_cancelled_after_its_work_finished_leaves_the_wheel_sound() {
+    // Regression: a wait_for whose deadline lands in level-0 slot 256..4095 (here ~300 ms)
+    // and is cancelled early used to corrupt the timer wheel's lists.
+    evloop::run(async {
+        for _ in 0..3 {
+            let quick = evloop::sleep(Duration::from_millis(2));
+            assert!(
+                evloop::wait_for(Duration::from_millis(300), quick)
+                    .await
+                    .is_ok()
+            );
+        }
+        let start = Instant::now();
+        evloop::sleep(Duration::from_millis(20)).await;
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    });
+}

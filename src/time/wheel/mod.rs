@@ -95,7 +95,7 @@ struct Entry {
     waker: Waker,
     generation: u64,
     level: u8,
-    slot: u8,
+    slot: u16,
     prev: u32,
     next: u32,
 }
@@ -252,7 +252,7 @@ impl Wheel {
         }
         let entry = &mut self.entries[key as usize];
         entry.level = level as u8;
-        entry.slot = slot as u8;
+        entry.slot = slot as u16;
         entry.prev = NIL;
         entry.next = head;
         self.levels[level].set_head(slot, key);
@@ -425,6 +425,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cancelling_an_entry_in_a_high_level0_slot_unlinks_it() {
+        // Level 0 has 4096 slots: slot numbers above 255 must survive (regression: they were
+        // stored in a u8, so a cancel cleared the wrong slot and corrupted the lists).
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let a = wheel.insert(at(base, 300), Waker::noop()).unwrap();
+        let b = wheel.insert(at(base, 300 + 256), Waker::noop()).unwrap();
+        assert!(wheel.cancel(a).is_some());
+        let c = wheel.insert(at(base, 44), Waker::noop()).unwrap(); // reuses a's slab key
+        let mut wakers = Vec::new();
+        wheel.process(at(base, 44), &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(!wheel.is_armed(c));
+        wheel.process(at(base, 600), &mut wakers);
+        assert_eq!(wakers.len(), 2, "b fired once, a never");
+        assert!(!wheel.is_armed(b));
+        assert_eq!(wheel.len(), 0);
     }
 
     #[test]

@@ -1,0 +1,450 @@
+//! The networking examples against real peers: `curl` against `hello_server`, Python's
+//! asyncio as client of `echo_server` and as server for `scraper` and a UDP echo, many
+//! concurrent connections, `stream_processing` over stdin and TCP.
+//!
+//! The example binaries are built once per run with `cargo build --example ...` (the test
+//! harness does not build examples) and started with port 0; each prints its address on its
+//! first line. Everything is loopback and bounded in time. A missing `curl` or `python3` is
+//! a failure that says what to install, not a skip. Sockets and processes do not run under
+//! Miri: every test is ignored there.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::sync::{Barrier, Once};
+use std::time::{Duration, Instant};
+
+/// The examples this file runs.
+const EXAMPLES: [&str; 4] = [
+    "hello_server",
+    "echo_server",
+    "scraper",
+    "stream_processing",
+];
+/// Upper bound for any one child process or socket wait.
+const LIMIT: Duration = Duration::from_secs(30);
+/// What to install when a peer program is missing.
+const INSTALL_HINT: &str = "install it with `apt-get install -y curl python3`";
+
+/// Path of an example binary, building all of them on first use.
+fn example(name: &str) -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet"]);
+        for example in EXAMPLES {
+            cargo.args(["--example", example]);
+        }
+        let status = cargo
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build --example failed");
+    });
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = if target.is_relative() {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(target)
+    } else {
+        target
+    };
+    target.join("debug").join("examples").join(name)
+}
+
+/// Fails (does not skip) when `program` cannot be run.
+fn require(program: &str) {
+    let found = Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(found, "`{program}` is needed by this test: {INSTALL_HINT}");
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Running {
+    child: Child,
+    /// Kept open so that the child never writes into a closed pipe.
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Running {
+    /// Starts `command` and returns it with the first line it prints.
+    fn start(mut command: Command) -> (Running, String) {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut running = Running { child, stdout };
+        let mut line = String::new();
+        running.stdout.read_line(&mut line).unwrap();
+        assert!(
+            !line.is_empty(),
+            "{command:?} exited before printing its address"
+        );
+        (running, line.trim_end().to_string())
+    }
+
+    /// Starts an example server on port 0 and returns it with its `host:port`.
+    fn example(name: &str, args: &[&str]) -> (Running, SocketAddr) {
+        let mut command = Command::new(example(name));
+        command.args(args);
+        let (running, line) = Running::start(command);
+        let addr = line
+            .strip_prefix("listening on ")
+            .map(|a| a.trim_start_matches("http://"))
+            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"));
+        (running, addr.parse().unwrap())
+    }
+
+    /// Starts `python3 -u -c script`, which prints the port it listens on.
+    fn python_server(script: &str) -> (Running, u16) {
+        require("python3");
+        let mut command = Command::new("python3");
+        command.args(["-u", "-c", script]);
+        let (running, line) = Running::start(command);
+        (running, line.parse().expect("python printed a port"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `command` to completion within `LIMIT`, killing it otherwise.
+fn output_within_limit(command: &mut Command) -> Output {
+    output_with_input(command, b"")
+}
+
+/// As [`output_within_limit`], with `input` (small) on the command's standard input.
+fn output_with_input(command: &mut Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+    child.stdin.take().unwrap().write_all(input).unwrap(); // then closed: end of file
+    wait_within_limit(&mut child, command);
+    child.wait_with_output().unwrap()
+}
+
+/// Waits for `child` to exit, for `LIMIT` at most (then kills it and fails).
+fn wait_within_limit(child: &mut Child, what: &dyn std::fmt::Debug) {
+    let deadline = Instant::now() + LIMIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what:?} did not finish within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `curl` with the given arguments; returns its standard output.
+fn curl(args: &[&str]) -> String {
+    require("curl");
+    let output = output_within_limit(
+        Command::new("curl")
+            .args(["-s", "--max-time", "10"])
+            .args(args),
+    );
+    assert!(output.status.success(), "curl {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    stream
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn hello_server_answers_curl() {
+    let (_server, addr) = Running::example("hello_server", &["0"]);
+    let get = |path: &str| {
+        curl(&[
+            "-w",
+            "|%{http_code}|%{content_type}",
+            &format!("http://{addr}{path}"),
+        ])
+    };
+    let plain = "text/plain; charset=utf-8";
+    assert_eq!(get("/"), format!("Hello, Anonymous|200|{plain}"));
+    assert_eq!(get("/Alice"), format!("Hello, Alice|200|{plain}"));
+    assert_eq!(get("/a/b"), format!("Not Found|404|{plain}"));
+    let post = curl(&[
+        "-X",
+        "POST",
+        "-w",
+        "|%{http_code}",
+        &format!("http://{addr}/"),
+    ]);
+    assert!(post.ends_with("|405"), "{post}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn hello_server_keeps_the_connection_alive() {
+    let (_server, addr) = Running::example("hello_server", &["0"]);
+    // One curl, two URLs: the second request reuses the first connection (0 new connects).
+    let (alice, bob) = (format!("http://{addr}/Alice"), format!("http://{addr}/Bob"));
+    let out = curl(&[
+        &alice,
+        "-w",
+        "[%{num_connects}]",
+        &bob,
+        "-w",
+        "[%{num_connects}]",
+    ]);
+    assert_eq!(out, "Hello, Alice[1]Hello, Bob[0]");
+
+    // Pipelined: two requests in one write; HTTP/1.0 without keep-alive closes after its
+    // response, so reading to the end terminates.
+    let mut stream = connect(addr);
+    stream
+        .write_all(b"GET /x HTTP/1.1\r\nHost: t\r\n\r\nGET /y HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply.matches("HTTP/1.1 200 OK").count(), 2, "{reply}");
+    assert!(
+        reply.contains("Hello, x") && reply.ends_with("Hello, y"),
+        "{reply}"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn hello_server_rejects_garbage_and_keeps_serving() {
+    let (_server, addr) = Running::example("hello_server", &["0"]);
+    let mut stream = connect(addr);
+    stream.write_all(b"GARBAGE\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap(); // returns at EOF: the server closed
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert_eq!(stream.read(&mut [0; 16]).unwrap(), 0);
+
+    let out = curl(&[&format!("http://{addr}/again")]);
+    assert_eq!(out, "Hello, again");
+}
+
+/// Python's asyncio streams as the client: lines written are read back unchanged.
+const PY_ECHO_CLIENT: &str = r#"
+import asyncio, sys
+
+async def main(port):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [f"line {i}: hello from asyncio\n".encode() for i in range(100)]
+    for line in lines:
+        writer.write(line)
+    await writer.drain()
+    got = [await reader.readline() for _ in lines]
+    writer.write_eof()
+    rest = await reader.read()  # the server closes after our end of file
+    writer.close()
+    await writer.wait_closed()
+    if got != lines or rest != b"":
+        print("mismatch:", got[:3], rest[:100])
+        sys.exit(1)
+
+asyncio.run(asyncio.wait_for(main(int(sys.argv[1])), 20))
+"#;
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn echo_server_with_a_python_asyncio_client() {
+    require("python3");
+    let (_server, addr) = Running::example("echo_server", &["0"]);
+    let port = addr.port().to_string();
+    let output = output_within_limit(Command::new("python3").args(["-c", PY_ECHO_CLIENT, &port]));
+    assert!(output.status.success(), "python client: {output:?}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn echo_server_serves_1000_concurrent_connections() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 250;
+    let (_server, addr) = Running::example("echo_server", &["0"]);
+    let all_open = Barrier::new(THREADS);
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let all_open = &all_open;
+            scope.spawn(move || {
+                let mut streams: Vec<_> = (0..PER_THREAD).map(|_| connect(addr)).collect();
+                for (i, stream) in streams.iter_mut().enumerate() {
+                    stream
+                        .write_all(format!("{thread}/{i}\n").as_bytes())
+                        .unwrap();
+                }
+                all_open.wait(); // all 1,000 connections are open (and written to) now
+                for (i, stream) in streams.iter_mut().enumerate() {
+                    let expected = format!("{thread}/{i}\n");
+                    let mut got = vec![0; expected.len()];
+                    stream.read_exact(&mut got).unwrap();
+                    assert_eq!(got, expected.as_bytes());
+                    stream.shutdown(Shutdown::Write).unwrap();
+                    assert_eq!(stream.read(&mut [0; 8]).unwrap(), 0, "closed after EOF");
+                }
+            });
+        }
+    });
+}
+
+/// Python's asyncio as an HTTP server: `200` with a `Content-Length` body, except on
+/// `/slow/...` where it waits far longer than the scraper's timeout.
+const PY_HTTP_SERVER: &str = r#"
+import asyncio
+
+async def handle(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ")[1].decode()
+            if path.startswith("/slow/"):
+                await asyncio.sleep(60)
+            body = f"python says hi to {path}".encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"#;
+
+/// The count printed on the summary line `label   N` of the scraper's output.
+fn summary_count(stdout: &str, label: &str) -> usize {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(label)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `{label}` line in:\n{stdout}"))
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn scraper_against_a_python_asyncio_server() {
+    let (_python, port) = Running::python_server(PY_HTTP_SERVER);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut urls: Vec<String> = ["/", "/Alice", "/Bob", "/Carol", "/Dave", "/Eve"]
+        .iter()
+        .map(|path| format!("http://127.0.0.1:{port}{path}"))
+        .collect();
+    urls.push(format!("http://127.0.0.1:{port}/slow/1"));
+    urls.push(format!("http://127.0.0.1:{port}/slow/2"));
+    urls.push(format!("http://{closed}/")); // the listener above is gone: refused
+    let output = output_within_limit(
+        Command::new(example("scraper"))
+            .args(["--concurrency", "3", "--timeout-ms", "500"])
+            .args(&urls),
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "scraper: {stdout}\n{stderr}");
+    assert_eq!(summary_count(&stdout, "ok"), 6, "{stdout}");
+    assert_eq!(summary_count(&stdout, "timed out"), 2, "{stdout}");
+    assert_eq!(summary_count(&stdout, "failed"), 1, "{stdout}");
+    let alice = format!("/Alice  {} bytes", "python says hi to /Alice".len());
+    assert!(
+        stdout
+            .lines()
+            .any(|row| row.starts_with("200") && row.ends_with(&alice)),
+        "{stdout}"
+    );
+}
+
+/// Python's asyncio datagram endpoint echoing every datagram to its sender.
+const PY_UDP_ECHO: &str = r#"
+import asyncio
+
+class Echo(asyncio.DatagramProtocol):
+    def connection_made(self, transport):
+        self.transport = transport
+    def datagram_received(self, data, addr):
+        self.transport.sendto(data, addr)
+
+async def main():
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(Echo, local_addr=("127.0.0.1", 0))
+    print(transport.get_extra_info("sockname")[1], flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"#;
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn udp_echo_with_a_python_datagram_peer() {
+    let (_python, port) = Running::python_server(PY_UDP_ECHO);
+    evloop::run(async move {
+        let socket = evloop::net::UdpSocket::bind("127.0.0.1:0").await?;
+        socket.connect(("127.0.0.1", port)).await?;
+        let mut buf = [0; 64];
+        for i in 0..20 {
+            let message = format!("datagram {i}");
+            socket.send(message.as_bytes()).await?;
+            let n = evloop::wait_for(Duration::from_secs(10), socket.recv(&mut buf))
+                .await
+                .expect("python echoed within 10 s")?;
+            assert_eq!(&buf[..n], message.as_bytes());
+        }
+        Ok::<(), std::io::Error>(())
+    })
+    .unwrap();
+}
+
+/// Input for `stream_processing`, and the final line it must print for it.
+const NUMBERS: &str = "value\n1 2 3\n4\nfoo, 5\n-2.5\n";
+const FINAL: &str = "final: lines=5 count=6 sum=12.5 min=-2.5 max=5 mean=2.083 skipped=2";
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn stream_processing_reads_stdin() {
+    let mut command = Command::new(example("stream_processing"));
+    let output = output_with_input(command.args(["--every", "2"]), NUMBERS.as_bytes());
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "two running reports and the final one: {stdout}"
+    );
+    assert!(lines[0].starts_with("running: lines=2 count=3"), "{stdout}");
+    assert_eq!(lines[2], FINAL);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn stream_processing_reads_a_tcp_peer() {
+    let (mut running, addr) = Running::example("stream_processing", &["--listen", "0"]);
+    let mut stream = connect(addr);
+    for line in NUMBERS.lines() {
+        stream.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+    stream.shutdown(Shutdown::Write).unwrap();
+    wait_within_limit(&mut running.child, &"stream_processing --listen");
+    let mut rest = String::new();
+    running.stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest.lines().last(), Some(FINAL), "{rest}");
+}
