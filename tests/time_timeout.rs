@@ -43,7 +43,9 @@ fn ok_when_inner_finishes_first() {
 #[test]
 fn inner_ready_in_the_same_turn_as_the_deadline_wins() {
     evloop::run(async {
-        let deadline = Instant::now() + Duration::from_millis(3);
+        // Far enough that the first poll (inner, then timer) cannot straddle it, even under
+        // Miri, where a poll takes milliseconds.
+        let deadline = Instant::now() + Duration::from_millis(if cfg!(miri) { 400 } else { 3 });
         // The inner future becomes ready exactly when the deadline passes; both are
         // observed in the same poll, and the inner future is polled first.
         let inner = poll_fn(move |cx| {
