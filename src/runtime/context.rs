@@ -28,11 +28,10 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     if ptr.is_null() {
         return None;
     }
-    // SAFETY: `CURRENT_PTR` is non-null only while `CURRENT` holds an `Rc` to this very
-    // `Core` (both are set together in `set_current` and cleared together by the guard), so
-    // the `Core` is alive for the whole call: `f` cannot end the `block_on` or drop the
-    // guard. Only a shared reference is made, on the owning thread; all of `Core`'s mutable
-    // state is behind `Cell`/`RefCell`.
+    // `CURRENT_PTR` and `CURRENT` are set together in `set_current` and cleared together by
+    // the guard; `f` cannot end the `block_on` or drop the guard. Only a shared reference is
+    // made, on the owning thread; all of `Core`'s mutable state is behind `Cell`/`RefCell`.
+    // SAFETY: non-null `ptr` means `CURRENT` holds an `Rc` to this `Core` for the whole call.
     Some(f(unsafe { &*ptr }))
 }
 

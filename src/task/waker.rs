@@ -50,12 +50,11 @@ fn unpack(bits: usize) -> (u16, TaskId) {
 /// Builds the waker of task `id` on the runtime tagged `tag`.
 pub(crate) fn task_waker(tag: u16, id: TaskId) -> Waker {
     let data = std::ptr::without_provenance::<()>(pack(tag, id));
-    // SAFETY: the `RawWaker` contract holds: the data word is a plain integer that is never
-    // dereferenced, so it is valid for any lifetime and on any thread; `clone` returns a
-    // waker with the same word and vtable; `wake`/`wake_by_ref` only read the integer and
-    // go through thread-safe paths (`runtime::wake_task`: a thread-local on the loop's
-    // thread, a `Mutex` + `mio::Waker` elsewhere); `drop` releases nothing because nothing
-    // was acquired.
+    // The `RawWaker` contract: `clone` returns a waker with the same word and vtable;
+    // `wake`/`wake_by_ref` only read the integer and go through thread-safe paths
+    // (`runtime::wake_task`: a thread-local on the loop's thread, a `Mutex` + `mio::Waker`
+    // elsewhere); `drop` releases nothing because nothing was acquired.
+    // SAFETY: the data word is a plain integer, never dereferenced: valid anywhere, forever.
     unsafe { Waker::new(data, &VTABLE) }
 }
 
