@@ -54,8 +54,8 @@ where
     F::Output: 'static,
 {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: pin projection onto `Stage::Running(F)`, which is structurally pinned: `F`
-        // is polled in place and only ever dropped in place (module # Safety).
+        // Pin projection onto `Stage::Running(F)` (module # Safety).
+        // SAFETY: `F` is structurally pinned: polled in place, only ever dropped in place.
         let this = unsafe { self.get_unchecked_mut() };
         let Stage::Running(future) = &mut this.stage else {
             return Poll::Ready(());
