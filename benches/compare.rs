@@ -25,6 +25,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "net/mod.rs"]
+mod net;
 
 use std::io::{IsTerminal, Write};
 use std::process::Command;
@@ -36,6 +38,9 @@ use common::{Evloop, Lateness, Rt, Sizes, Smol, Tokio, Workload, sleep_lateness}
 const SLEEP_RUNS: usize = 3;
 
 fn main() {
+    if net::drive::child_mode() {
+        return;
+    }
     let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);
     assert!(
         scale.is_finite() && scale > 0.0,
@@ -53,6 +58,18 @@ fn main() {
     let sleep_tasks = scaled(100_000.0);
 
     print_header(scale, runs);
+    let only = std::env::var("EVLOOP_BENCH_ONLY").unwrap_or_default();
+    if only != "net" {
+        core_table(&sizes, runs, sleep_tasks);
+    }
+    if only != "core" {
+        net_table(scale);
+    }
+}
+
+/// The scheduler and timer workloads of `common`.
+fn core_table(sizes: &Sizes, runs: usize, sleep_tasks: u64) {
+    let sizes = *sizes;
     out(&format!(
         "| workload | {} | tokio (current_thread) | smol (async-executor) | evloop vs tokio |\n\
          |---|---:|---:|---:|---:|\n",
@@ -124,6 +141,139 @@ fn main() {
         summary[1].early_from_spawn,
         summary[2].early_from_spawn,
     ));
+}
+
+/// Connections of the echo workload.
+const ECHO_CONNS: usize = 64;
+
+/// The network workloads of `net`: in-process echo, `wrk` against the hello server, and
+/// syscalls per echo round trip, for evloop, tokio, smol and the raw `mio` loop.
+fn net_table(scale: f64) {
+    use net::Impl;
+    let runs = env_parse("EVLOOP_BENCH_NET_RUNS", 3_usize).max(1);
+    let trips = ((10_000.0 * scale).round() as usize).max(1);
+    let wrk_seconds = env_parse("EVLOOP_BENCH_WRK_SECONDS", 10_u32).max(1);
+    out(&format!(
+        "\n## network (median of {runs} runs)\n\n\
+         | workload | evloop | tokio (current_thread) | smol (async-io) | raw mio loop | evloop vs tokio | evloop vs raw mio |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    ));
+
+    // (a) In-process echo: time, lower is better.
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for run in 1..=runs {
+        progress(&format!("echo: run {run}/{runs}:"));
+        for (all, which) in times.iter_mut().zip(Impl::ALL) {
+            let time = ms(net::echo(which, ECHO_CONNS, trips));
+            progress(&format!(" {time:.0}"));
+            all.push(time);
+        }
+        progress_end(" ms");
+    }
+    let echo = times.map(median);
+    out(&format!(
+        "| echo ({ECHO_CONNS} conns × {trips} round trips of {} B) | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} | {} |\n",
+        net::MESSAGE,
+        echo[0],
+        echo[1],
+        echo[2],
+        echo[3],
+        ratio(echo[1], echo[0]),
+        ratio(echo[3], echo[0]),
+    ));
+
+    // (b) HTTP hello under wrk: requests/s and requests per server-CPU-second, higher is better.
+    if !net::drive::have("wrk") {
+        out("| HTTP hello (wrk) | skipped: `wrk` not found (apt-get install -y wrk) | | | | | |\n");
+    } else {
+        let mut rate: [Vec<f64>; 4] = Default::default();
+        let mut per_cpu: [Vec<f64>; 4] = Default::default();
+        for run in 1..=runs {
+            progress(&format!("wrk {wrk_seconds}s: run {run}/{runs}:"));
+            for (i, which) in Impl::ALL.into_iter().enumerate() {
+                match net::drive::wrk(which, wrk_seconds) {
+                    Ok(result) => {
+                        progress(&format!(" {:.0}", result.requests_per_sec));
+                        rate[i].push(result.requests_per_sec);
+                        per_cpu[i].push(result.per_cpu_sec);
+                    }
+                    Err(err) => {
+                        progress_end(" failed");
+                        out(&format!("\n{} HTTP run failed: {err}\n", which.name()));
+                    }
+                }
+            }
+            progress_end(" req/s");
+        }
+        let rate = rate.map(median);
+        let per_cpu = per_cpu.map(median);
+        out(&format!(
+            "| HTTP hello, `wrk -t2 -c64 -d{wrk_seconds}s`, server on 1 core: requests/s | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} |\n",
+            rate[0],
+            rate[1],
+            rate[2],
+            rate[3],
+            ratio(rate[0], rate[1]),
+            ratio(rate[0], rate[3]),
+        ));
+        out(&format!(
+            "| HTTP hello: requests per server-CPU-second | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} |\n",
+            per_cpu[0],
+            per_cpu[1],
+            per_cpu[2],
+            per_cpu[3],
+            ratio(per_cpu[0], per_cpu[1]),
+            ratio(per_cpu[0], per_cpu[3]),
+        ));
+    }
+
+    // (c) Syscalls per echo round trip, lower is better.
+    let strace_trips = ((1_000.0 * scale).round() as usize).max(10);
+    if !net::drive::have("strace") {
+        out(
+            "| syscalls per echo round trip | skipped: `strace` not found (apt-get install -y strace) | | | | | |\n",
+        );
+    } else {
+        progress("strace:");
+        let counts: Vec<Option<net::drive::Syscalls>> = Impl::ALL
+            .into_iter()
+            .map(
+                |which| match net::drive::syscalls(which, ECHO_CONNS, strace_trips) {
+                    Ok(counts) => {
+                        progress(&format!(" {:.2}", counts.total));
+                        Some(counts)
+                    }
+                    Err(err) => {
+                        out(&format!("\n{} strace run failed: {err}\n", which.name()));
+                        None
+                    }
+                },
+            )
+            .collect();
+        progress_end("");
+        let cell = |c: &Option<net::drive::Syscalls>| match c {
+            Some(c) => format!(
+                "{:.2} (read {:.2}, write {:.2}, epoll {:.2}, other {:.2})",
+                c.total, c.reads, c.writes, c.polls, c.other
+            ),
+            None => "failed".into(),
+        };
+        let total = |i: usize| counts[i].map_or(f64::NAN, |c| c.total);
+        out(&format!(
+            "| syscalls per echo round trip (`strace -f -c`, {ECHO_CONNS} × {strace_trips}; fewer is better) | {} | {} | {} | {} | {} | {} |\n",
+            cell(&counts[0]),
+            cell(&counts[1]),
+            cell(&counts[2]),
+            cell(&counts[3]),
+            ratio(total(1), total(0)),
+            ratio(total(3), total(0)),
+        ));
+    }
+    out(
+        "\nRatios: above 1× means evloop is faster, serves more, or makes fewer syscalls. \
+         Echo times are wall time inside the process; syscalls are counted over the whole \
+         process (all threads), minus a run without round trips.\n",
+    );
 }
 
 /// Lateness statistics of one `sleep_100k` run.

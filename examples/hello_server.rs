@@ -7,15 +7,27 @@
 //! curl http://127.0.0.1:8080/Alice               # Hello, Alice
 //! ```
 //!
-//! The first line of output is `listening on http://HOST:PORT`. Kept small on purpose:
-//! names are not percent-decoded (`/J%C3%BCrgen` greets `J%C3%BCrgen`), request bodies are
-//! not read (a request with one is answered, then the connection is closed), and there is
-//! no graceful shutdown on Ctrl-C (evloop has no signal API yet; Ctrl-C kills the process).
+//! The first line of output is `listening on http://HOST:PORT`.
+//!
+//! Ctrl-C (or `kill <pid>`, SIGTERM) shuts it down gracefully: it stops accepting, prints
+//! `shutting down`, closes idle keep-alive connections, lets requests under way be
+//! answered (with `Connection: close`) for at most `GRACE`, aborts what is left, and exits
+//! with status 0. A second Ctrl-C during that time kills it at once.
+//!
+//! Kept small on purpose: names are not percent-decoded (`/J%C3%BCrgen` greets
+//! `J%C3%BCrgen`), and request bodies are not read (a request with one is answered, then
+//! the connection is closed).
 
+use std::future::{pending, poll_fn};
 use std::io;
+use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
+use evloop::signal::{SignalKind, signal};
+use evloop::sync::Event;
+use evloop::{Either, JoinSet};
 
 /// Port when none is given on the command line.
 const DEFAULT_PORT: u16 = 8080;
@@ -29,6 +41,8 @@ const MAX_HEADERS: usize = 32;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Pause after a failed `accept` (such as `EMFILE`) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+/// On shutdown, how long requests under way may take before their connections are aborted.
+const GRACE: Duration = Duration::from_secs(2);
 
 /// What the server needs from one parsed request head.
 struct Request {
@@ -120,9 +134,36 @@ async fn respond(stream: &TcpStream, status: &str, body: &str, keep_alive: bool)
     stream.write_all(response.as_bytes()).await
 }
 
+/// Reads more of a request into `chunk`. `Ok(0)` means "close the connection": the client
+/// closed it, stayed idle for `IDLE_TIMEOUT`, or, if no request is under way
+/// (`between_requests`), the server is `stopping`.
+async fn read_more(
+    stream: &TcpStream,
+    chunk: &mut [u8],
+    between_requests: bool,
+    stopping: &Event,
+) -> io::Result<usize> {
+    let read = evloop::wait_for(IDLE_TIMEOUT, stream.read(chunk));
+    let stop = async {
+        if between_requests {
+            stopping.wait().await;
+        } else {
+            pending::<()>().await; // a request under way is read to its end
+        }
+    };
+    match evloop::select(read, stop).await {
+        // Bytes, end of file (0), or an error such as a reset by the client.
+        Either::Left(Ok(result)) => result,
+        // Idle too long.
+        Either::Left(Err(_timeout)) => Ok(0),
+        // Shutting down, and this connection is idle.
+        Either::Right(()) => Ok(0),
+    }
+}
+
 /// Serves one connection: request after request until the client closes, asks to close,
-/// sends something malformed, or stays idle for `IDLE_TIMEOUT`.
-async fn serve(stream: TcpStream) -> io::Result<()> {
+/// sends something malformed, stays idle for `IDLE_TIMEOUT`, or the server is `stopping`.
+async fn serve(stream: TcpStream, stopping: &Event) -> io::Result<()> {
     // Bytes received but not handled yet: at most one partial head, or pipelined requests.
     let mut buf = Vec::with_capacity(MAX_HEAD);
     let mut chunk = [0; 4096];
@@ -142,50 +183,101 @@ async fn serve(stream: TcpStream) -> io::Result<()> {
             // Need more bytes: wait for them, but not forever.
             Parsed::Partial => {
                 let room = chunk.len().min(MAX_HEAD - buf.len());
-                match evloop::wait_for(IDLE_TIMEOUT, stream.read(&mut chunk[..room])).await {
-                    // The client closed the connection.
-                    Ok(Ok(0)) => return Ok(()),
+                let chunk = &mut chunk[..room];
+                match read_more(&stream, chunk, buf.is_empty(), stopping).await? {
+                    // Close it (dropping the stream closes the socket).
+                    0 => return Ok(()),
                     // More of the request.
-                    Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
-                    // The connection failed (for instance reset by the client).
-                    Ok(Err(err)) => return Err(err),
-                    // Idle too long: close it (dropping the stream closes the socket).
-                    Err(_timeout) => return Ok(()),
+                    n => buf.extend_from_slice(&chunk[..n]),
                 }
                 continue;
             }
         };
         buf.drain(..request.head_len);
         let (status, body) = route(&request.method, &request.path);
-        respond(&stream, status, &body, request.keep_alive).await?;
-        if !request.keep_alive {
+        // While shutting down, the answer is the connection's last.
+        let keep_alive = request.keep_alive && !stopping.is_set();
+        respond(&stream, status, &body, keep_alive).await?;
+        if !keep_alive {
             return Ok(());
         }
     }
 }
 
-/// Accepts connections forever, one task each; returns only if binding fails.
+/// Forgets the connections that have finished, so that the set holds only live ones (a
+/// `JoinSet` keeps each result until asked for it).
+async fn forget_finished(connections: &mut JoinSet<()>) {
+    poll_fn(|cx| {
+        while let Poll::Ready(Some(_)) = connections.poll_join_next(cx) {}
+        Poll::Ready(())
+    })
+    .await
+}
+
+/// Accepts connections, one task each, until Ctrl-C or SIGTERM; then shuts down
+/// gracefully. Returns an error only if binding fails.
 async fn listen(host: &str, port: u16) -> io::Result<()> {
     let listener = TcpListener::bind((host, port)).await?;
+    // Listen for the signals before announcing the server: from here on, Ctrl-C and
+    // `kill` start a graceful shutdown instead of killing the process.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     println!("listening on http://{}", listener.local_addr()?);
+
+    // Set when shutting down; every connection watches it.
+    let stopping = Rc::new(Event::new());
+    let mut connections = JoinSet::new();
     loop {
-        match listener.accept().await {
+        let shutdown = evloop::race(interrupt.recv(), terminate.recv());
+        match evloop::select(shutdown, listener.accept()).await {
+            // Ctrl-C or SIGTERM: leave the loop (`recv` loses nothing when dropped).
+            Either::Left(_) => break,
             // A client: serve it in its own task so that others are not kept waiting.
-            Ok((stream, peer)) => {
-                evloop::spawn(async move {
-                    if let Err(err) = serve(stream).await {
+            Either::Right(Ok((stream, peer))) => {
+                forget_finished(&mut connections).await;
+                let stopping = stopping.clone();
+                connections.spawn(async move {
+                    if let Err(err) = serve(stream, &stopping).await {
                         eprintln!("{peer}: {err}");
                     }
                 });
             }
             // Out of file descriptors (EMFILE) or similar: log, back off, try again.
             // Retrying at once would spin, since the pending connection is still queued.
-            Err(err) => {
+            Either::Right(Err(err)) => {
                 eprintln!("accept failed: {err}");
                 evloop::sleep(ACCEPT_BACKOFF).await;
             }
         }
     }
+
+    // Stop listening for the signals: the default action is back, so a second Ctrl-C
+    // kills the process at once, as users impatient with a slow shutdown expect.
+    drop((interrupt, terminate));
+    // Stop accepting: from now on, new clients are refused.
+    drop(listener);
+    // Idle connections close now; busy ones after their current response.
+    stopping.set();
+    forget_finished(&mut connections).await;
+    println!(
+        "shutting down: waiting up to {GRACE:?} for {} open connection(s)",
+        connections.len()
+    );
+    let drained = evloop::wait_for(GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    match drained {
+        Ok(()) => println!("all connections closed"),
+        Err(_timeout) => {
+            println!(
+                "grace period over: aborting {} connection(s)",
+                connections.len()
+            );
+            connections.shutdown().await;
+        }
+    }
+    Ok(())
 }
 
 fn main() {

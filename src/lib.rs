@@ -43,6 +43,7 @@
 //! | `asyncio.to_thread(f)`, `run_in_executor` | [`spawn_blocking`] |
 //! | `run_coroutine_threadsafe` | [`Handle::spawn`] |
 //! | `loop.add_reader(fd, cb)` | [`io::IoSource`] |
+//! | `loop.add_signal_handler(SIGINT, cb)` | `signal::ctrl_c()`, `signal::signal(SignalKind::terminate())` (feature `signal`) |
 //!
 //! # Layout
 //!
@@ -64,6 +65,7 @@
 //! * [`sync`]: `Event`, `Mutex`, `RwLock`, `Semaphore`, `Condvar`, `Barrier`, `Notify`.
 //! * [`channel`]: queues and `mpsc`, `oneshot`, `broadcast`, `watch`, `remote` channels.
 //! * [`debug`]: debug mode, task snapshots, metrics.
+//! * `signal`: `ctrl_c` and signal streams over a self-pipe (feature `signal`, on by default).
 //! * `blocking`: the `spawn_blocking` thread pool.
 
 #![warn(
@@ -83,6 +85,8 @@ pub mod join;
 pub mod net;
 mod reactor;
 pub mod runtime;
+#[cfg(feature = "signal")]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

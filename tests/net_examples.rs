@@ -238,6 +238,42 @@ fn hello_server_rejects_garbage_and_keeps_serving() {
     assert_eq!(out, "Hello, again");
 }
 
+#[test]
+#[cfg_attr(miri, ignore)]
+fn hello_server_shuts_down_gracefully_on_sigint() {
+    let (mut server, addr) = Running::example("hello_server", &["0"]);
+    // An idle keep-alive connection: the shutdown closes it at once rather than waiting.
+    let mut idle = connect(addr);
+    idle.write_all(b"GET /idle HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    while !reply.ends_with(b"Hello, idle") {
+        let mut chunk = [0; 256];
+        let n = idle.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&reply));
+        reply.extend_from_slice(&chunk[..n]);
+    }
+
+    let pid = server.child.id().to_string();
+    let kill = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(kill.expect("`kill` (procps) must be installed").success());
+    let start = Instant::now();
+    wait_within_limit(&mut server.child, &"hello_server after SIGINT");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "hello_server exited with {status:?}");
+    assert!(start.elapsed() < LIMIT, "took {:?}", start.elapsed());
+
+    let mut rest = String::new();
+    server.stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("shutting down"), "{rest}");
+    assert!(rest.contains("all connections closed"), "{rest}");
+    assert_eq!(
+        idle.read(&mut [0; 16]).unwrap(),
+        0,
+        "idle connection closed"
+    );
+}
+
 /// Python's asyncio streams as the client: lines written are read back unchanged.
 const PY_ECHO_CLIENT: &str = r#"
 import asyncio, sys

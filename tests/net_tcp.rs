@@ -206,6 +206,53 @@ fn one_byte_reader_gets_every_byte_of_a_burst() {
     });
 }
 
+/// Reads and writes that move fewer bytes than asked clear the readiness at once (no
+/// `WouldBlock` call after them); the next edge must still wake the waiting side.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn short_reads_and_writes_lose_no_wakeups() {
+    const LEN: usize = 4 << 20;
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let writer = evloop::spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            // More than the socket buffers hold: the writes come up short and wait.
+            let data: Vec<u8> = (0..LEN).map(|i| (i % 253) as u8).collect();
+            stream.write_all(&data).await?;
+            // A short message later: the reader's last read was short, so it waits for it.
+            evloop::sleep(Duration::from_millis(20)).await;
+            stream.write_all(b"tail").await?;
+            Ok::<_, io::Error>(())
+        });
+        let stream = TcpStream::connect(addr).await?;
+        let mut buf = vec![0; 3000];
+        let mut received = 0;
+        let mut reads = 0;
+        while received < LEN + 4 && reads <= LEN {
+            reads += 1;
+            if reads % 64 == 0 {
+                evloop::sleep(Duration::from_millis(1)).await; // let the writer fill up
+            }
+            let n = stream.read(&mut buf).await?;
+            assert_ne!(n, 0, "early end of stream after {received} bytes");
+            for (i, &byte) in buf[..n].iter().enumerate() {
+                let at = received + i;
+                let expected = if at < LEN {
+                    (at % 253) as u8
+                } else {
+                    b"tail"[at - LEN]
+                };
+                assert_eq!(byte, expected, "byte {at}");
+            }
+            received += n;
+        }
+        assert_eq!(received, LEN + 4);
+        writer.await.unwrap()?;
+        Ok(())
+    });
+}
+
 #[test]
 #[cfg_attr(miri, ignore)]
 fn try_read_does_not_steal_the_wakeup_of_a_waiting_reader() {

@@ -83,6 +83,78 @@ impl<S: mio::event::Source> Evented<S> {
     }
 }
 
+/// Byte-stream I/O shared by `TcpStream` and `UnixStream`: reads and writes go through
+/// [`Registration::poll_transfer`], so a short transfer clears the readiness without a
+/// `WouldBlock` round trip.
+impl<S> Evented<S>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: io::Read + io::Write,
+{
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let source = self.get_ref();
+        let len = buf.len();
+        self.registration
+            .poll_transfer(cx, Direction::Read, len, || {
+                io::Read::read(&mut &*source, buf)
+            })
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let source = self.get_ref();
+        self.registration
+            .poll_transfer(cx, Direction::Write, buf.len(), || {
+                io::Write::write(&mut &*source, buf)
+            })
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let source = self.get_ref();
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        self.registration
+            .poll_transfer(cx, Direction::Write, len, || {
+                io::Write::write_vectored(&mut &*source, bufs)
+            })
+    }
+
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx, buf)).await
+    }
+
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write(cx, buf)).await
+    }
+
+    /// Writes all of `buf`; `WriteZero` if the stream accepts nothing.
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_io(Direction::Read, |source| io::Read::read(&mut &*source, buf))
+    }
+
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.try_io(Direction::Write, |source| {
+            io::Write::write(&mut &*source, buf)
+        })
+    }
+}
+
 impl<S: mio::event::Source> Drop for Evented<S> {
     fn drop(&mut self) {
         if let Some(mut source) = self.source.take() {

@@ -131,6 +131,40 @@ impl Registration {
         }
     }
 
+    /// [`poll_io`](Self::poll_io) for a byte-stream transfer of `len` bytes (`read`/`write`
+    /// on a connected stream socket or pipe): a transfer that moved some bytes but fewer than
+    /// `len` drained the receive buffer (or filled the send buffer), so the readiness is
+    /// forgotten right away instead of after one more call that would return `WouldBlock`.
+    /// That saves a syscall per short transfer. It is sound for streams because the kernel
+    /// raises a new edge for every later arrival (or freed space) and this thread applies
+    /// events only between polls; it is wrong for datagrams (a short datagram says nothing
+    /// about the queue), which use `poll_io`.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = match self.poll_ready(cx, direction) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                Ok(n) if n > 0 && n < len => {
+                    self.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
     /// Runs `op` once if the source may be ready in `direction`, without storing any waker
     /// (so it never displaces a task waiting on this source); `WouldBlock` if it is not
     /// ready, or if `op` says so (which clears the readiness it saw).

@@ -61,9 +61,9 @@ use shared::Shared;
 #[doc(alias = "event_loop")]
 pub struct Runtime {
     core: Rc<Core>,
-    /// The SIGQUIT handler installed by `dump_on_sigquit`, removed on drop.
+    /// The SIGQUIT listener of `dump_on_sigquit`, removed on drop.
     #[cfg(feature = "sigquit")]
-    sigquit: Option<signal_hook::SigId>,
+    sigquit: Option<crate::signal::registry::Hook>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -105,13 +105,13 @@ impl Runtime {
         #[cfg(feature = "sigquit")]
         let sigquit = if config.dump_on_sigquit {
             // Self-pipe: the handler writes a byte, the reactor sees the read end readable.
+            // Counted as a SIGQUIT listener, so the default action returns on drop.
             let (read, write) = std::os::unix::net::UnixStream::pair()?;
             read.set_nonblocking(true)?;
             reactor.register_signal_pipe(mio::net::UnixStream::from_std(read))?;
-            let write: std::os::fd::OwnedFd = write.into();
-            Some(signal_hook::low_level::pipe::register(
-                signal_hook::consts::SIGQUIT,
-                write,
+            Some(crate::signal::registry::Hook::register(
+                crate::signal::SignalKind::quit(),
+                write.into(),
             )?)
         } else {
             None
@@ -208,10 +208,9 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // The write end goes before the reactor's read end (no send into a closed socket).
         #[cfg(feature = "sigquit")]
-        if let Some(id) = self.sigquit.take() {
-            signal_hook::low_level::unregister(id);
-        }
+        drop(self.sigquit.take());
         self.core.shutdown();
         shared::unregister(self.core.tag);
     }

@@ -1,7 +1,7 @@
 //! `TcpStream`.
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
@@ -268,7 +268,7 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |mut s| s.read(buf)).await
+        self.io.read(buf).await
     }
 
     /// Like [`read`](Self::read), but leaves the bytes in the socket: the next read returns
@@ -327,7 +327,7 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |mut s| s.write(buf)).await
+        self.io.write(buf).await
     }
 
     /// Writes all of `buf`, waiting for the socket as often as needed: asyncio's
@@ -368,14 +368,8 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     #[doc(alias = "drain")]
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 
     /// Waits until the stream is (or may be) readable: data, end-of-file or an error.
@@ -468,7 +462,7 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |mut s| s.read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes without waiting: the number of bytes the socket took now, or `WouldBlock`.
@@ -490,7 +484,7 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |mut s| s.write(buf))
+        self.io.try_write(buf)
     }
 
     /// Wraps a connected stream from the standard library, switching it to non-blocking
@@ -576,11 +570,11 @@ impl TcpStream {
     }
 
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        self.io.poll_read(cx, buf)
     }
 
     fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        self.io.poll_write(cx, buf)
     }
 
     fn poll_write_vectored_inner(
@@ -588,8 +582,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
+        self.io.poll_write_vectored(cx, bufs)
     }
 }
 

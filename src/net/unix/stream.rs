@@ -1,7 +1,7 @@
 //! `UnixStream`.
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -222,7 +222,7 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |mut s| s.read(buf)).await
+        self.io.read(buf).await
     }
 
     /// Writes some bytes, waiting until the socket takes at least one.
@@ -246,7 +246,7 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |mut s| s.write(buf)).await
+        self.io.write(buf).await
     }
 
     /// Writes all of `buf`, waiting as often as needed.
@@ -272,14 +272,8 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     #[doc(alias = "drain")]
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 
     /// Waits until the stream is (or may be) readable; follow with
@@ -353,7 +347,7 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |mut s| s.read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes without waiting; `WouldBlock` when the send buffer is full.
@@ -373,7 +367,7 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |mut s| s.write(buf))
+        self.io.try_write(buf)
     }
 
     /// Wraps a stream from the standard library, switching it to non-blocking mode.
@@ -437,11 +431,11 @@ impl UnixStream {
     }
 
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        self.io.poll_read(cx, buf)
     }
 
     fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        self.io.poll_write(cx, buf)
     }
 
     fn poll_write_vectored_inner(
@@ -449,8 +443,7 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
+        self.io.poll_write_vectored(cx, bufs)
     }
 }
 
