@@ -17,6 +17,18 @@
 //! * `sleep_100k`: 100,000 tasks sleeping a pseudo-random 0–50 ms each; reports wake
 //!   lateness (max, p99) and early wakes instead of time.
 //!
+//! Network workloads (`benches/net/`), also against a hand-written `mio` loop:
+//!
+//! * `echo`: in-process TCP echo over loopback, 64 connections × 10,000 round trips of
+//!   64 bytes (`EVLOOP_BENCH_NET_RUNS`, default 5 runs, median);
+//! * HTTP hello: the `/{name}` server in a child process pinned to CPU 0 (`taskset`),
+//!   driven by `wrk -t2 -c64 -d10s` on CPU 1; requests/s and requests per second of the
+//!   server's CPU time (`EVLOOP_BENCH_WRK_RUNS`, default 3; `EVLOOP_BENCH_WRK_SECONDS`);
+//! * syscalls per echo round trip, from `strace -f -c` around an echo child (64 × 500).
+//!
+//! `EVLOOP_BENCH_ONLY=core` or `=net` runs one half. `wrk`, `strace` and `taskset` come
+//! from Debian's `wrk`, `strace` and `util-linux`; a missing tool skips its row.
+//!
 //! Each timed workload runs `EVLOOP_BENCH_RUNS` times (default 7) per runtime, interleaved,
 //! and the table shows the median wall time, measured inside the runtime (building and
 //! dropping it are not timed). `sleep_100k` runs 3 times per runtime and shows the median
@@ -150,11 +162,13 @@ const ECHO_CONNS: usize = 64;
 /// syscalls per echo round trip, for evloop, tokio, smol and the raw `mio` loop.
 fn net_table(scale: f64) {
     use net::Impl;
-    let runs = env_parse("EVLOOP_BENCH_NET_RUNS", 3_usize).max(1);
+    let runs = env_parse("EVLOOP_BENCH_NET_RUNS", 5_usize).max(1);
+    let wrk_runs = env_parse("EVLOOP_BENCH_WRK_RUNS", 3_usize).max(1);
     let trips = ((10_000.0 * scale).round() as usize).max(1);
     let wrk_seconds = env_parse("EVLOOP_BENCH_WRK_SECONDS", 10_u32).max(1);
     out(&format!(
-        "\n## network (median of {runs} runs)\n\n\
+        "\n## network (echo: median of {runs} runs; HTTP: median of {wrk_runs} runs; the order of \
+         the implementations rotates from run to run)\n\n\
          | workload | evloop | tokio (current_thread) | smol (async-io) | raw mio loop | evloop vs tokio | evloop vs raw mio |\n\
          |---|---:|---:|---:|---:|---:|---:|\n"
     ));
@@ -163,10 +177,10 @@ fn net_table(scale: f64) {
     let mut times: [Vec<f64>; 4] = Default::default();
     for run in 1..=runs {
         progress(&format!("echo: run {run}/{runs}:"));
-        for (all, which) in times.iter_mut().zip(Impl::ALL) {
-            let time = ms(net::echo(which, ECHO_CONNS, trips));
-            progress(&format!(" {time:.0}"));
-            all.push(time);
+        for i in rotated(run) {
+            let time = ms(net::echo(Impl::ALL[i], ECHO_CONNS, trips));
+            progress(&format!(" {} {time:.0}", Impl::ALL[i].name()));
+            times[i].push(time);
         }
         progress_end(" ms");
     }
@@ -188,12 +202,13 @@ fn net_table(scale: f64) {
     } else {
         let mut rate: [Vec<f64>; 4] = Default::default();
         let mut per_cpu: [Vec<f64>; 4] = Default::default();
-        for run in 1..=runs {
-            progress(&format!("wrk {wrk_seconds}s: run {run}/{runs}:"));
-            for (i, which) in Impl::ALL.into_iter().enumerate() {
+        for run in 1..=wrk_runs {
+            progress(&format!("wrk {wrk_seconds}s: run {run}/{wrk_runs}:"));
+            for i in rotated(run) {
+                let which = Impl::ALL[i];
                 match net::drive::wrk(which, wrk_seconds) {
                     Ok(result) => {
-                        progress(&format!(" {:.0}", result.requests_per_sec));
+                        progress(&format!(" {} {:.0}", which.name(), result.requests_per_sec));
                         rate[i].push(result.requests_per_sec);
                         per_cpu[i].push(result.per_cpu_sec);
                     }
@@ -228,7 +243,7 @@ fn net_table(scale: f64) {
     }
 
     // (c) Syscalls per echo round trip, lower is better.
-    let strace_trips = ((1_000.0 * scale).round() as usize).max(10);
+    let strace_trips = ((500.0 * scale).round() as usize).max(10);
     if !net::drive::have("strace") {
         out(
             "| syscalls per echo round trip | skipped: `strace` not found (apt-get install -y strace) | | | | | |\n",
@@ -274,6 +289,13 @@ fn net_table(scale: f64) {
          Echo times are wall time inside the process; syscalls are counted over the whole \
          process (all threads), minus a run without round trips.\n",
     );
+}
+
+/// Indices of `net::Impl::ALL`, starting at a different one in each run, so that no
+/// implementation always runs first (or right after another one).
+fn rotated(run: usize) -> impl Iterator<Item = usize> {
+    let n = net::Impl::ALL.len();
+    (0..n).map(move |i| (i + run) % n)
 }
 
 /// Lateness statistics of one `sleep_100k` run.

@@ -12,7 +12,7 @@ use super::{Impl, echo, serve_http};
 
 /// `<bench> --serve-http <impl>`: serve the hello app until killed.
 pub const SERVE_FLAG: &str = "--serve-http";
-/// `<bench> --echo <impl> <conns> <trips>`: run the echo workload once and exit.
+/// `<bench> --echo <impl> <conns> <trips>`: run the echo workload once, print its time, exit.
 pub const ECHO_FLAG: &str = "--echo";
 
 /// Runs this process as a child if it was started with [`SERVE_FLAG`] or [`ECHO_FLAG`];
@@ -33,7 +33,12 @@ pub fn child_mode() -> bool {
         return true;
     }
     if let Some(i) = args.iter().position(|a| a == ECHO_FLAG) {
-        echo(which(i), number(i + 2), number(i + 3));
+        let time = echo(which(i), number(i + 2), number(i + 3));
+        println!(
+            "{} echo: {:.1} ms",
+            which(i).name(),
+            time.as_secs_f64() * 1e3
+        );
         return true;
     }
     false
@@ -235,7 +240,7 @@ pub fn syscalls(which: Impl, conns: usize, trips: usize) -> Result<Syscalls, Str
         reads,
         writes,
         polls,
-        other: total - reads - writes - polls,
+        other: (total - reads - writes - polls).max(0.0),
     })
 }
 

@@ -3,8 +3,9 @@
 //! # Design
 //!
 //! Each source registers once, edge-triggered, for both directions, and gets a
-//! [`ScheduledIo`] slot in a slab: its readiness bits and the wakers of its reader and its
-//! writer. The mio `Token` of a source packs its slab key and the slot's generation, so an
+//! [`ScheduledIo`] in a slab: its readiness bits and the wakers of its reader and its
+//! writer, shared (`Rc`) with the source's `Registration`, which reads and clears readiness
+//! directly (no reactor borrow, no slab lookup per I/O call). The mio `Token` of a source packs its slab key and the slot's generation, so an
 //! event still queued for a source that was dropped (and whose key was reused) is
 //! recognised as stale and ignored.
 //!
@@ -25,6 +26,7 @@ pub(crate) use registration::{Direction, Registration};
 pub(crate) use scheduled_io::ScheduledIo;
 
 use std::io;
+use std::rc::Rc;
 use std::time::Duration;
 
 use mio::{Events, Interest, Poll, Token};
@@ -43,7 +45,7 @@ const GENERATION_MASK: u32 = (1 << 31) - 1;
 pub(crate) struct Reactor {
     poll: Poll,
     events: Events,
-    sources: Slab<ScheduledIo>,
+    sources: Slab<Rc<ScheduledIo>>,
     generations: Vec<u32>,
     /// Number of `turn`s and of events seen (for metrics).
     pub(crate) turns: u64,
@@ -105,11 +107,12 @@ impl Reactor {
         true
     }
 
-    /// Registers `source` for read and write readiness; returns its slab key and generation.
+    /// Registers `source` for read and write readiness; returns its slab key, generation and
+    /// readiness state.
     pub(crate) fn register(
         &mut self,
         source: &mut impl mio::event::Source,
-    ) -> io::Result<(u32, u32)> {
+    ) -> io::Result<(u32, u32, Rc<ScheduledIo>)> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
         if key >= u32::MAX as usize {
@@ -125,38 +128,33 @@ impl Reactor {
         self.poll
             .registry()
             .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
-        entry.insert(ScheduledIo::new(generation));
-        Ok((key as u32, generation))
+        let io = Rc::new(ScheduledIo::new(generation));
+        entry.insert(io.clone());
+        Ok((key as u32, generation, io))
     }
 
-    /// Deregisters `source` and frees its slot. The slot's wakers are returned so the caller
-    /// drops them outside the borrow.
+    /// Deregisters `source` and frees its slot (see [`release`](Self::release)).
     pub(crate) fn deregister(
         &mut self,
         source: &mut impl mio::event::Source,
         key: u32,
         generation: u32,
-    ) -> Option<ScheduledIo> {
+    ) -> Option<Rc<ScheduledIo>> {
         // An error here means the fd is already gone from the epoll set; nothing to undo.
         let _ = self.poll.registry().deregister(source);
         self.release(key, generation)
     }
 
     /// Frees the slot of a source without touching the OS registration (the fd was closed,
-    /// which removes it from the epoll set).
-    pub(crate) fn release(&mut self, key: u32, generation: u32) -> Option<ScheduledIo> {
-        let slot = self.get_mut(key, generation)?;
-        let _ = slot;
+    /// which removes it from the epoll set). Returns the slot's state, `None` if it was
+    /// already freed; the caller calls [`ScheduledIo::release`] on it outside the borrow.
+    pub(crate) fn release(&mut self, key: u32, generation: u32) -> Option<Rc<ScheduledIo>> {
+        self.sources
+            .get(key as usize)
+            .filter(|io| io.generation == generation)?;
         let io = self.sources.remove(key as usize);
         self.generations[key as usize] = (generation + 1) & GENERATION_MASK;
         Some(io)
-    }
-
-    /// The slot of a live registration.
-    pub(crate) fn get_mut(&mut self, key: u32, generation: u32) -> Option<&mut ScheduledIo> {
-        self.sources
-            .get_mut(key as usize)
-            .filter(|io| io.generation == generation)
     }
 
     /// Waits for events (at most `timeout`; `None` blocks until one arrives) and records
@@ -189,7 +187,7 @@ impl Reactor {
             let generation = (token.0 >> 32) as u32;
             let Some(io) = self
                 .sources
-                .get_mut(key as usize)
+                .get(key as usize)
                 .filter(|io| io.generation == generation)
             else {
                 continue; // stale event for a source that is gone

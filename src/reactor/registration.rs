@@ -4,7 +4,8 @@ use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::scheduled_io::{READ_INTEREST, STICKY, WRITE_INTEREST};
+use super::ScheduledIo;
+use super::scheduled_io::{READ_INTEREST, WRITE_INTEREST};
 use crate::debug::WaitingOn;
 use crate::runtime::Core;
 
@@ -38,6 +39,8 @@ pub(crate) struct ReadyEvent {
 /// without that still frees its slot; the OS registration goes away when the fd closes.
 pub(crate) struct Registration {
     core: Rc<Core>,
+    /// The readiness state, shared with the reactor's slab.
+    io: Rc<ScheduledIo>,
     key: u32,
     generation: u32,
 }
@@ -53,9 +56,10 @@ impl Registration {
                  Runtime::block_on",
             )
         })?;
-        let (key, generation) = core.reactor.borrow_mut().register(source)?;
+        let (key, generation, io) = core.reactor.borrow_mut().register(source)?;
         Ok(Registration {
             core,
+            io,
             key,
             generation,
         })
@@ -63,32 +67,33 @@ impl Registration {
 
     /// Ready when the source is (or may be) ready in `direction`; otherwise stores the
     /// waker (unless an equivalent one is stored) and returns `Pending`.
+    #[inline]
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        let mut reactor = self.core.reactor.borrow_mut();
-        let Some(io) = reactor.get_mut(self.key, self.generation) else {
-            return Poll::Ready(Err(io::Error::other("evloop: I/O source was deregistered")));
-        };
-        let ready = io.readiness & direction.mask();
+        let (readiness, tick) = self.io.readiness();
+        let ready = readiness & direction.mask();
         if ready != 0 {
-            return Poll::Ready(Ok(ReadyEvent {
-                tick: io.tick,
-                ready,
-            }));
+            return Poll::Ready(Ok(ReadyEvent { tick, ready }));
         }
-        let slot = match direction {
-            Direction::Read => &mut io.reader,
-            Direction::Write => &mut io.writer,
-        };
-        let old = match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => None,
-            _ => slot.replace(cx.waker().clone()),
-        };
-        drop(reactor);
-        drop(old);
+        self.wait_ready(cx, direction)
+    }
+
+    /// The not-ready half of [`poll_ready`](Self::poll_ready), out of line so that the
+    /// ready path inlines into every I/O call.
+    #[inline(never)]
+    fn wait_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        if self.io.is_released() {
+            return Poll::Ready(Err(deregistered()));
+        }
+        self.io
+            .store_waker(direction == Direction::Write, cx.waker());
         self.core.note_wait(match direction {
             Direction::Read => WaitingOn::Readable,
             Direction::Write => WaitingOn::Writable,
@@ -98,13 +103,9 @@ impl Registration {
 
     /// Forgets the readiness seen in `event`, after an operation returned `WouldBlock`.
     /// Does nothing if an event arrived since (the tick moved on).
+    #[inline]
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        let mut reactor = self.core.reactor.borrow_mut();
-        if let Some(io) = reactor.get_mut(self.key, self.generation) {
-            if io.tick == event.tick {
-                io.readiness &= !(event.ready & !STICKY);
-            }
-        }
+        self.io.clear(event.tick, event.ready);
     }
 
     /// Runs `op` once the source is ready in `direction`, retrying while it returns
@@ -139,6 +140,7 @@ impl Registration {
     /// raises a new edge for every later arrival (or freed space) and this thread applies
     /// events only between polls; it is wrong for datagrams (a short datagram says nothing
     /// about the queue), which use `poll_io`.
+    #[inline]
     pub(crate) fn poll_transfer(
         &self,
         cx: &mut Context<'_>,
@@ -173,20 +175,16 @@ impl Registration {
         direction: Direction,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        let event = {
-            let mut reactor = self.core.reactor.borrow_mut();
-            let Some(io) = reactor.get_mut(self.key, self.generation) else {
-                return Err(io::Error::other("evloop: I/O source was deregistered"));
-            };
-            let ready = io.readiness & direction.mask();
-            if ready == 0 {
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            ReadyEvent {
-                tick: io.tick,
-                ready,
-            }
-        };
+        let (readiness, tick) = self.io.readiness();
+        let ready = readiness & direction.mask();
+        if ready == 0 {
+            return Err(if self.io.is_released() {
+                deregistered()
+            } else {
+                io::ErrorKind::WouldBlock.into()
+            });
+        }
+        let event = ReadyEvent { tick, ready };
         let result = op();
         if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
             self.clear_readiness(event);
@@ -201,7 +199,10 @@ impl Registration {
             .reactor
             .borrow_mut()
             .deregister(source, self.key, self.generation);
-        drop(removed);
+        // Wakers are dropped outside the reactor's borrow.
+        if let Some(io) = removed {
+            drop(io.release());
+        }
     }
 }
 
@@ -213,6 +214,12 @@ impl Drop for Registration {
             .reactor
             .borrow_mut()
             .release(self.key, self.generation);
-        drop(removed);
+        if let Some(io) = removed {
+            drop(io.release());
+        }
     }
+}
+
+fn deregistered() -> io::Error {
+    io::Error::other("evloop: I/O source was deregistered")
 }

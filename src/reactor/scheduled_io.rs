@@ -1,5 +1,6 @@
 //! `ScheduledIo`: the readiness state of one registered source.
 
+use std::cell::Cell;
 use std::task::Waker;
 
 /// Readiness bits.
@@ -15,14 +16,19 @@ pub(crate) const WRITE_INTEREST: u8 = WRITABLE | WRITE_CLOSED | ERROR;
 /// Bits a clear never removes.
 pub(crate) const STICKY: u8 = READ_CLOSED | WRITE_CLOSED | ERROR;
 
-/// Readiness and waiters of one source.
+/// Readiness and waiters of one source, shared (`Rc`) by the reactor's slab and the
+/// source's [`Registration`](super::Registration): the reactor sets readiness from events,
+/// the registration reads and clears it without going through the reactor. Plain `Cell`s:
+/// one thread, and no method hands out a reference into them.
 pub(crate) struct ScheduledIo {
     pub(crate) generation: u32,
-    pub(crate) readiness: u8,
+    readiness: Cell<u8>,
     /// Incremented by every event, so a clear can tell whether readiness changed since.
-    pub(crate) tick: u32,
-    pub(crate) reader: Option<Waker>,
-    pub(crate) writer: Option<Waker>,
+    tick: Cell<u32>,
+    reader: Cell<Option<Waker>>,
+    writer: Cell<Option<Waker>>,
+    /// Set once the reactor let go of the source: no event will ever come.
+    released: Cell<bool>,
 }
 
 impl ScheduledIo {
@@ -31,15 +37,55 @@ impl ScheduledIo {
             generation,
             // A fresh socket may already be writable or hold data; mio reports edges only
             // from registration on, so start optimistic: the first operation finds out.
-            readiness: READABLE | WRITABLE,
-            tick: 0,
-            reader: None,
-            writer: None,
+            readiness: Cell::new(READABLE | WRITABLE),
+            tick: Cell::new(0),
+            reader: Cell::new(None),
+            writer: Cell::new(None),
+            released: Cell::new(false),
         }
     }
 
+    /// The readiness bits and the event tick they were read at.
+    #[inline]
+    pub(crate) fn readiness(&self) -> (u8, u32) {
+        (self.readiness.get(), self.tick.get())
+    }
+
+    /// Forgets `ready` (sticky bits excepted) unless an event arrived since `tick`.
+    #[inline]
+    pub(crate) fn clear(&self, tick: u32, ready: u8) {
+        if self.tick.get() == tick {
+            self.readiness
+                .set(self.readiness.get() & !(ready & !STICKY));
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_released(&self) -> bool {
+        self.released.get()
+    }
+
+    /// Stores `waker` as the waiter of one direction (`write`: the writer), unless an
+    /// equivalent one is stored. The waker replaced is dropped after the slot is set.
+    pub(crate) fn store_waker(&self, write: bool, waker: &Waker) {
+        let slot = if write { &self.writer } else { &self.reader };
+        match slot.take() {
+            Some(stored) if stored.will_wake(waker) => slot.set(Some(stored)),
+            old => {
+                slot.set(Some(waker.clone()));
+                drop(old);
+            }
+        }
+    }
+
+    /// Marks the source released and gives back its wakers (to drop outside any borrow).
+    pub(crate) fn release(&self) -> [Option<Waker>; 2] {
+        self.released.set(true);
+        [self.reader.take(), self.writer.take()]
+    }
+
     /// Records an event and hands over the wakers it satisfies.
-    pub(crate) fn set_readiness(&mut self, event: &mio::event::Event, wakers: &mut Vec<Waker>) {
+    pub(crate) fn set_readiness(&self, event: &mio::event::Event, wakers: &mut Vec<Waker>) {
         let mut bits = 0;
         if event.is_readable() {
             bits |= READABLE;
@@ -56,13 +102,17 @@ impl ScheduledIo {
         if event.is_error() {
             bits |= ERROR;
         }
-        self.readiness |= bits;
-        self.tick = self.tick.wrapping_add(1);
+        self.readiness.set(self.readiness.get() | bits);
+        self.tick.set(self.tick.get().wrapping_add(1));
         if bits & READ_INTEREST != 0 {
-            wakers.extend(self.reader.take());
+            if let Some(waker) = self.reader.take() {
+                wakers.push(waker);
+            }
         }
         if bits & WRITE_INTEREST != 0 {
-            wakers.extend(self.writer.take());
+            if let Some(waker) = self.writer.take() {
+                wakers.push(waker);
+            }
         }
     }
 }

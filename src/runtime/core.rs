@@ -64,6 +64,10 @@ pub(crate) struct Core {
     main_woken: Cell<bool>,
     /// The task being polled.
     pub(crate) current_task: Cell<Option<TaskId>>,
+    /// What the task being polled registered a wait for during this poll (`note_wait`,
+    /// `arm_timer`); stored into its slot when the poll returns, where the slot is at hand
+    /// anyway, rather than with a lookup per registration.
+    pub(crate) wait_note: Cell<WaitNote>,
     /// Where `block_on` was called (reports about its future name this).
     pub(crate) main_location: Cell<&'static Location<'static>>,
     /// The loop's clock, in milliseconds since `created`: refreshed whenever the loop reads
@@ -102,6 +106,7 @@ impl Core {
             config,
             main_woken: Cell::new(false),
             current_task: Cell::new(None),
+            wait_note: Cell::new(WaitNote::default()),
             main_location: Cell::new(Location::caller()),
             clock_ms: Cell::new(0),
             created,
@@ -188,6 +193,7 @@ impl Core {
     #[inline(always)]
     fn run_poll(&self, id: TaskId, task: &mut Pin<Box<dyn RawTask>>) -> bool {
         self.current_task.set(Some(id));
+        self.wait_note.set(WaitNote::default());
         self.budget.set(POLL_BUDGET);
         let waker = task_waker(self.tag, id);
         let ready = task
@@ -205,6 +211,10 @@ impl Core {
         let mut store = self.tasks.borrow_mut();
         let slot = store.get_mut(id).expect("a running task keeps its slot");
         slot.polls = slot.polls.saturating_add(1);
+        let note = self.wait_note.get();
+        if note != WaitNote::default() {
+            slot.wait = note;
+        }
         if !ready {
             if !slot.has(ABORT) {
                 slot.state &= !RUNNING;
@@ -335,12 +345,8 @@ impl Core {
     /// Also records the timer as what the current task waits on (snapshots).
     pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let (key, tick) = self.timers.borrow_mut().insert_at(deadline, waker)?;
-        if let Some(id) = self.current_task.get() {
-            if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
-                // The wheel's ticks count milliseconds from `created` (same base instant).
-                slot.wait = WaitNote::timer_ms(tick);
-            }
-        }
+        // The wheel's ticks count milliseconds from `created` (same base instant).
+        self.wait_note.set(WaitNote::timer_ms(tick));
         Some(key)
     }
 

@@ -141,11 +141,9 @@ impl Core {
     /// in snapshots as what it *last* waited on). Called where a wait is registered, not on
     /// every poll, so it costs nothing to tasks that do not wait.
     pub(crate) fn note_wait(&self, waiting_on: WaitingOn) {
-        if let Some(id) = self.current_task.get() {
-            if let Some(slot) = self.tasks.borrow_mut().get_mut(id) {
-                slot.wait = WaitNote::new(waiting_on, self.created);
-            }
-        }
+        // Stored into the task's slot when its poll returns (`finish_poll`); outside a task
+        // poll (the `block_on` future) nothing reads it.
+        self.wait_note.set(WaitNote::new(waiting_on, self.created));
     }
 
     /// Refreshes the loop's clock with a time the caller just read.
