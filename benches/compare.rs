@@ -268,7 +268,7 @@ fn net_table(scale: f64) {
         progress_end("");
         let cell = |c: &Option<net::drive::Syscalls>| match c {
             Some(c) => format!(
-                "{:.2} (read {:.2}, write {:.2}, epoll {:.2}, other {:.2})",
+                "{:.3} (read {:.3}, write {:.3}, epoll {:.3}, other {:.3})",
                 c.total, c.reads, c.writes, c.polls, c.other
             ),
             None => "failed".into(),

@@ -33,6 +33,13 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Runs a test body on a fresh runtime, holding `SERIAL` throughout.
+#[track_caller]
+fn serial_run(body: impl Future<Output = io::Result<()>>) {
+    let _serial = serial();
+    evloop::run(body).unwrap();
+}
+
 /// Sends `signum` to this thread (the handler has run when this returns).
 #[track_caller]
 fn raise(signum: i32) {
@@ -68,8 +75,7 @@ fn open_fds() -> usize {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn ctrl_c_completes_on_sigint() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let _net = signal(SignalKind::interrupt())?;
         let mut ctrl_c = pin!(ctrl_c());
         assert!(
@@ -79,16 +85,14 @@ fn ctrl_c_completes_on_sigint() {
         raise(SIGINT);
         let done = evloop::wait_for(LIMIT, ctrl_c).await;
         assert!(matches!(done, Ok(Ok(()))), "{done:?}");
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn a_waiting_task_wakes_on_its_signal() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut usr1 = signal(SignalKind::user_defined1())?;
         let waiter = evloop::spawn(async move {
             let start = Instant::now();
@@ -99,16 +103,14 @@ fn a_waiting_task_wakes_on_its_signal() {
         raise(SIGUSR1);
         let waited = evloop::wait_for(LIMIT, waiter).await.unwrap().unwrap();
         assert!(waited >= Duration::from_millis(25), "{waited:?}");
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn sigterm_from_another_process_wakes_the_loop() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut term = signal(SignalKind::terminate())?;
         let pid = std::process::id().to_string();
         let kill =
@@ -119,16 +121,14 @@ fn sigterm_from_another_process_wakes_the_loop() {
             .expect("`kill` (procps) must be installed");
         assert!(status.success());
         recv_within_limit(&mut term).await;
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn deliveries_before_recv_coalesce_into_one() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut usr2 = signal(SignalKind::user_defined2())?;
         for _ in 0..3 {
             raise(SIGUSR2);
@@ -137,32 +137,28 @@ fn deliveries_before_recv_coalesce_into_one() {
         assert!(stays_quiet(&mut usr2).await, "three deliveries, one recv");
         raise(SIGUSR2);
         recv_within_limit(&mut usr2).await;
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn a_signal_is_a_stream() {
     use futures_lite::StreamExt;
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut usr1 = signal(SignalKind::user_defined1())?;
         raise(SIGUSR1);
         assert_eq!(evloop::wait_for(LIMIT, usr1.next()).await, Ok(Some(())));
         raise(SIGUSR1);
         assert_eq!(evloop::wait_for(LIMIT, usr1.next()).await, Ok(Some(())));
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn two_listeners_for_one_signal_both_wake() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut first = signal(SignalKind::user_defined1())?;
         let mut second = signal(SignalKind::user_defined1())?;
         raise(SIGUSR1);
@@ -172,9 +168,8 @@ fn two_listeners_for_one_signal_both_wake() {
         drop(first);
         raise(SIGUSR1);
         recv_within_limit(&mut second).await;
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
@@ -206,8 +201,7 @@ fn listeners_on_two_runtimes_both_wake() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn a_signal_before_listening_is_not_delivered_later() {
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         let mut net = signal(SignalKind::interrupt())?;
         raise(SIGINT);
         recv_within_limit(&mut net).await; // delivered, to `net` only
@@ -222,9 +216,8 @@ fn a_signal_before_listening_is_not_delivered_later() {
         recv_within_limit(&mut later).await;
         let done = evloop::wait_for(LIMIT, ctrl_c).await;
         assert!(matches!(done, Ok(Ok(()))), "{done:?}");
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }
 
 #[test]
@@ -368,14 +361,12 @@ fn an_ignored_sigint_stays_ignored_after_listening() {
 #[cfg_attr(miri, ignore)]
 fn listeners_come_and_go_without_a_missed_or_fatal_sigterm() {
     // Many listeners come and go; a signal with a listener never kills the process.
-    let _serial = serial();
-    evloop::run(async {
+    serial_run(async {
         for _ in 0..20 {
             let mut term = signal(SignalKind::terminate())?;
             raise(SIGTERM);
             recv_within_limit(&mut term).await;
         }
-        io::Result::Ok(())
-    })
-    .unwrap();
+        Ok(())
+    });
 }

@@ -17,12 +17,13 @@ pub mod drive;
 pub mod http;
 pub mod raw_mio;
 
+use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use async_executor::LocalExecutor;
 use async_io::Async;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
 /// Size of one echo message.
 pub const MESSAGE: usize = 64;
@@ -103,19 +104,102 @@ fn tokio_rt() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// Starts `conns` clients, each running `trips` round trips, and waits for them all.
-macro_rules! time_clients {
-    ($spawn:expr, $clients:expr, $trips:expr, $round_trips:path) => {{
-        let start = Instant::now();
-        let handles: Vec<_> = $clients
-            .into_iter()
-            .map(|client| $spawn($round_trips(client, $trips)))
-            .collect();
-        for handle in handles {
-            handle.await;
+/// The two stream operations the workloads need, implemented once per runtime with the
+/// calls its documentation teaches; the connection logic below is written once.
+pub trait Conn {
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a;
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a;
+}
+
+impl Conn for evloop::net::TcpStream {
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        evloop::net::TcpStream::read(self, buf)
+    }
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        evloop::net::TcpStream::write_all(self, buf)
+    }
+}
+
+impl Conn for tokio::net::TcpStream {
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        tokio::io::AsyncReadExt::read(self, buf)
+    }
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        tokio::io::AsyncWriteExt::write_all(self, buf)
+    }
+}
+
+impl Conn for Async<std::net::TcpStream> {
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        futures_lite::AsyncReadExt::read(self, buf)
+    }
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        futures_lite::AsyncWriteExt::write_all(self, buf)
+    }
+}
+
+/// Server side of `echo`: sends back what arrives, until end of file.
+async fn echo_back(mut conn: impl Conn) {
+    let mut buf = [0; 4096];
+    loop {
+        match conn.read(&mut buf).await.expect("server read") {
+            0 => return,
+            n => conn.write_all(&buf[..n]).await.expect("server write"),
         }
-        start.elapsed()
-    }};
+    }
+}
+
+/// Client side of `echo`: `trips` messages, each followed by waiting for its echo.
+async fn round_trips(mut conn: impl Conn, trips: usize) {
+    let message = [7; MESSAGE];
+    let mut buf = [0; 4096];
+    for _ in 0..trips {
+        conn.write_all(&message).await.expect("client write");
+        let mut got = 0;
+        while got < MESSAGE {
+            match conn.read(&mut buf).await.expect("client read") {
+                0 => panic!("server closed"),
+                n => got += n,
+            }
+        }
+    }
+}
+
+/// One keep-alive HTTP connection of the hello server; returns when it closes or errs.
+async fn serve_hello(mut conn: impl Conn) {
+    let mut input = Vec::with_capacity(4096);
+    let mut out = Vec::with_capacity(4096);
+    let mut chunk = [0; 4096];
+    loop {
+        let n = match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        input.extend_from_slice(&chunk[..n]);
+        let Ok(used) = http::respond(&input, &mut out) else {
+            return;
+        };
+        input.drain(..used);
+        if !out.is_empty() {
+            if conn.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
+        }
+    }
+}
+
+/// Runs the clients, one task each, and returns the time until all are done.
+async fn time_clients<C, H>(clients: Vec<C>, spawn: impl Fn(C) -> H) -> Duration
+where
+    H: Future<Output = ()>,
+{
+    let start = Instant::now();
+    let handles: Vec<H> = clients.into_iter().map(spawn).collect();
+    for handle in handles {
+        handle.await;
+    }
+    start.elapsed()
 }
 
 // ---- evloop ----------------------------------------------------------------------------
@@ -128,15 +212,7 @@ async fn evloop_echo(conns: usize, trips: usize) -> Duration {
         for _ in 0..conns {
             let (stream, _) = listener.accept().await.expect("accept");
             stream.set_nodelay(true).expect("nodelay");
-            evloop::spawn(async move {
-                let mut buf = [0; 4096];
-                loop {
-                    match stream.read(&mut buf).await.expect("server read") {
-                        0 => return,
-                        n => stream.write_all(&buf[..n]).await.expect("server write"),
-                    }
-                }
-            });
+            evloop::spawn(echo_back(stream));
         }
     });
     let mut clients = Vec::with_capacity(conns);
@@ -146,25 +222,11 @@ async fn evloop_echo(conns: usize, trips: usize) -> Duration {
         clients.push(stream);
     }
     acceptor.await.expect("acceptor");
-    async fn round_trips(stream: evloop::net::TcpStream, trips: usize) {
-        let message = [7; MESSAGE];
-        let mut buf = [0; 4096];
-        for _ in 0..trips {
-            stream.write_all(&message).await.expect("client write");
-            let mut got = 0;
-            while got < MESSAGE {
-                match stream.read(&mut buf).await.expect("client read") {
-                    0 => panic!("server closed"),
-                    n => got += n,
-                }
-            }
-        }
-    }
-    let spawn = |f| {
-        let handle = evloop::spawn(f);
+    time_clients(clients, |client| {
+        let handle = evloop::spawn(round_trips(client, trips));
         async move { handle.await.expect("client task") }
-    };
-    time_clients!(spawn, clients, trips, round_trips)
+    })
+    .await
 }
 
 async fn evloop_http(announce: impl FnOnce(SocketAddr)) {
@@ -178,51 +240,21 @@ async fn evloop_http(announce: impl FnOnce(SocketAddr)) {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        evloop::spawn(async move {
-            let mut input = Vec::with_capacity(4096);
-            let mut out = Vec::with_capacity(4096);
-            let mut chunk = [0; 4096];
-            loop {
-                let n = match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                input.extend_from_slice(&chunk[..n]);
-                let Ok(used) = http::respond(&input, &mut out) else {
-                    return;
-                };
-                input.drain(..used);
-                if !out.is_empty() {
-                    if stream.write_all(&out).await.is_err() {
-                        return;
-                    }
-                    out.clear();
-                }
-            }
-        });
+        evloop::spawn(serve_hello(stream));
     }
 }
 
 // ---- tokio -----------------------------------------------------------------------------
 
 async fn tokio_echo(conns: usize, trips: usize) -> Duration {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::{TcpListener, TcpStream};
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local_addr");
     let acceptor = tokio::task::spawn_local(async move {
         for _ in 0..conns {
-            let (mut stream, _) = listener.accept().await.expect("accept");
+            let (stream, _) = listener.accept().await.expect("accept");
             stream.set_nodelay(true).expect("nodelay");
-            tokio::task::spawn_local(async move {
-                let mut buf = [0; 4096];
-                loop {
-                    match stream.read(&mut buf).await.expect("server read") {
-                        0 => return,
-                        n => stream.write_all(&buf[..n]).await.expect("server write"),
-                    }
-                }
-            });
+            tokio::task::spawn_local(echo_back(stream));
         }
     });
     let mut clients = Vec::with_capacity(conns);
@@ -232,61 +264,25 @@ async fn tokio_echo(conns: usize, trips: usize) -> Duration {
         clients.push(stream);
     }
     acceptor.await.expect("acceptor");
-    async fn round_trips(mut stream: tokio::net::TcpStream, trips: usize) {
-        let message = [7; MESSAGE];
-        let mut buf = [0; 4096];
-        for _ in 0..trips {
-            stream.write_all(&message).await.expect("client write");
-            let mut got = 0;
-            while got < MESSAGE {
-                match stream.read(&mut buf).await.expect("client read") {
-                    0 => panic!("server closed"),
-                    n => got += n,
-                }
-            }
-        }
-    }
-    let spawn = |f| {
-        let handle = tokio::task::spawn_local(f);
+    time_clients(clients, |client| {
+        let handle = tokio::task::spawn_local(round_trips(client, trips));
         async move { handle.await.expect("client task") }
-    };
-    time_clients!(spawn, clients, trips, round_trips)
+    })
+    .await
 }
 
 async fn tokio_http(announce: impl FnOnce(SocketAddr)) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     announce(listener.local_addr().expect("local_addr"));
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
+        let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::task::spawn_local(async move {
-            let mut input = Vec::with_capacity(4096);
-            let mut out = Vec::with_capacity(4096);
-            let mut chunk = [0; 4096];
-            loop {
-                let n = match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                input.extend_from_slice(&chunk[..n]);
-                let Ok(used) = http::respond(&input, &mut out) else {
-                    return;
-                };
-                input.drain(..used);
-                if !out.is_empty() {
-                    if stream.write_all(&out).await.is_err() {
-                        return;
-                    }
-                    out.clear();
-                }
-            }
-        });
+        tokio::task::spawn_local(serve_hello(stream));
     }
 }
 
@@ -311,67 +307,21 @@ async fn smol_echo(ex: &LocalExecutor<'_>, conns: usize, trips: usize) -> Durati
         stream.get_ref().set_nodelay(true).expect("nodelay");
         clients.push(stream);
     }
-    for mut stream in acceptor.await {
-        ex.spawn(async move {
-            let mut buf = [0; 4096];
-            loop {
-                match stream.read(&mut buf).await.expect("server read") {
-                    0 => return,
-                    n => stream.write_all(&buf[..n]).await.expect("server write"),
-                }
-            }
-        })
-        .detach();
+    for stream in acceptor.await {
+        ex.spawn(echo_back(stream)).detach();
     }
-    async fn round_trips(mut stream: Async<TcpStream>, trips: usize) {
-        let message = [7; MESSAGE];
-        let mut buf = [0; 4096];
-        for _ in 0..trips {
-            stream.write_all(&message).await.expect("client write");
-            let mut got = 0;
-            while got < MESSAGE {
-                match stream.read(&mut buf).await.expect("client read") {
-                    0 => panic!("server closed"),
-                    n => got += n,
-                }
-            }
-        }
-    }
-    let spawn = |f| ex.spawn(f);
-    time_clients!(spawn, clients, trips, round_trips)
+    time_clients(clients, |client| ex.spawn(round_trips(client, trips))).await
 }
 
 async fn smol_http(ex: &LocalExecutor<'_>, announce: impl FnOnce(SocketAddr)) {
     let listener = Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind");
     announce(listener.get_ref().local_addr().expect("local_addr"));
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
+        let Ok((stream, _)) = listener.accept().await else {
             async_io::Timer::after(Duration::from_millis(10)).await;
             continue;
         };
         let _ = stream.get_ref().set_nodelay(true);
-        ex.spawn(async move {
-            let mut input = Vec::with_capacity(4096);
-            let mut out = Vec::with_capacity(4096);
-            let mut chunk = [0; 4096];
-            loop {
-                let n = match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                input.extend_from_slice(&chunk[..n]);
-                let Ok(used) = http::respond(&input, &mut out) else {
-                    return;
-                };
-                input.drain(..used);
-                if !out.is_empty() {
-                    if stream.write_all(&out).await.is_err() {
-                        return;
-                    }
-                    out.clear();
-                }
-            }
-        })
-        .detach();
+        ex.spawn(serve_hello(stream)).detach();
     }
 }

@@ -125,23 +125,41 @@ where
             })
     }
 
-    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+    // The futures below are single `poll_fn`s rather than `async fn`s: one state machine
+    // level less on the hottest path (callgrind: fewer instructions per echo round trip).
+
+    pub(crate) fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        poll_fn(move |cx| self.poll_read(cx, buf))
     }
 
-    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+    pub(crate) fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        poll_fn(move |cx| self.poll_write(cx, buf))
     }
 
     /// Writes all of `buf`; `WriteZero` if the stream accepts nothing.
-    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
+    pub(crate) fn write_all<'a>(
+        &'a self,
+        mut buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a {
+        poll_fn(move |cx| {
+            while !buf.is_empty() {
+                match self.poll_write(cx, buf) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                    }
+                    Poll::Ready(Ok(n)) => buf = &buf[n..],
+                    Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                    Poll::Pending => return Poll::Pending,
+                }
             }
-        }
-        Ok(())
+            Poll::Ready(Ok(()))
+        })
     }
 
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {

@@ -115,21 +115,9 @@ impl Registration {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = match self.poll_ready(cx, direction) {
-                Poll::Ready(Ok(event)) => event,
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match op() {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_readiness(event);
-                }
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_op(cx, direction, op, |_| false)
     }
 
     /// [`poll_io`](Self::poll_io) for a byte-stream transfer of `len` bytes (`read`/`write`
@@ -146,8 +134,21 @@ impl Registration {
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        mut op: impl FnMut() -> io::Result<usize>,
+        op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_op(cx, direction, op, |&n| n > 0 && n < len)
+    }
+
+    /// The retry loop of `poll_io` and `poll_transfer`: `exhausted(&output)` says whether a
+    /// successful `op` also used up the readiness.
+    #[inline]
+    fn poll_op<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+        exhausted: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.poll_ready(cx, direction) {
                 Poll::Ready(Ok(event)) => event,
@@ -158,11 +159,13 @@ impl Registration {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.clear_readiness(event);
                 }
-                Ok(n) if n > 0 && n < len => {
-                    self.clear_readiness(event);
-                    return Poll::Ready(Ok(n));
+                Ok(output) => {
+                    if exhausted(&output) {
+                        self.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(output));
                 }
-                result => return Poll::Ready(result),
+                Err(err) => return Poll::Ready(Err(err)),
             }
         }
     }

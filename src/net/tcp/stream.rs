@@ -267,8 +267,8 @@ impl TcpStream {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.io.read(buf)
     }
 
     /// Like [`read`](Self::read), but leaves the bytes in the socket: the next read returns
@@ -326,8 +326,8 @@ impl TcpStream {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.io.write(buf)
     }
 
     /// Writes all of `buf`, waiting for the socket as often as needed: asyncio's
@@ -368,8 +368,8 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     #[doc(alias = "drain")]
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        self.io.write_all(buf)
     }
 
     /// Waits until the stream is (or may be) readable: data, end-of-file or an error.

@@ -221,8 +221,8 @@ impl UnixStream {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.io.read(buf)
     }
 
     /// Writes some bytes, waiting until the socket takes at least one.
@@ -245,8 +245,8 @@ impl UnixStream {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.io.write(buf)
     }
 
     /// Writes all of `buf`, waiting as often as needed.
@@ -272,8 +272,8 @@ impl UnixStream {
     /// .unwrap();
     /// ```
     #[doc(alias = "drain")]
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        self.io.write_all(buf)
     }
 
     /// Waits until the stream is (or may be) readable; follow with
