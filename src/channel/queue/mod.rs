@@ -40,6 +40,9 @@
 mod buffer;
 mod error;
 mod future;
+mod state;
+
+use state::State;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -146,75 +149,6 @@ pub type LifoQueue<T> = GenericQueue<T, Lifo<T>>;
 /// ```
 pub struct GenericQueue<T, B> {
     shared: Rc<RefCell<State<T, B>>>,
-}
-
-struct State<T, B> {
-    items: B,
-    /// `None`: unbounded.
-    maxsize: Option<usize>,
-    getters: WaitQueue,
-    /// Getters notified and not yet back: an item in `items` is promised to each.
-    promised_items: usize,
-    putters: WaitQueue,
-    /// Putters notified and not yet back: a free slot is promised to each.
-    promised_slots: usize,
-    /// Items put and not yet marked done (`task_done`).
-    unfinished: usize,
-    joiners: WaitQueue,
-    shut_down: bool,
-    _item: PhantomData<T>,
-}
-
-/// The (at most one) getter and putter a mutation notified, woken after the borrow ends.
-#[derive(Default)]
-#[must_use = "wake them after releasing the borrow"]
-struct Wake(Option<Waker>, Option<Waker>);
-
-impl Wake {
-    fn wake(self) {
-        wake_all(self.0.into_iter().chain(self.1));
-    }
-}
-
-impl<T, B: Store<T>> State<T, B> {
-    /// Items not promised to a notified getter.
-    fn available(&self) -> usize {
-        self.items.len().saturating_sub(self.promised_items)
-    }
-
-    /// Whether a new item fits without overtaking a notified putter.
-    fn has_room(&self) -> bool {
-        self.maxsize
-            .is_none_or(|max| self.available() + self.promised_slots < max)
-    }
-
-    fn push(&mut self, item: T) {
-        self.items.push(item);
-        self.unfinished += 1;
-    }
-
-    /// Restores the invariant "no getter waits while an item is available, no putter waits
-    /// while there is room" after one mutation (which changes each by at most one).
-    fn serve(&mut self) -> Wake {
-        let mut wake = Wake::default();
-        if self.available() > 0 {
-            wake.0 = self.getters.notify_one();
-            self.promised_items += usize::from(wake.0.is_some());
-        }
-        if self.has_room() && !self.shut_down {
-            wake.1 = self.putters.notify_one();
-            self.promised_slots += usize::from(wake.1.is_some());
-        }
-        wake
-    }
-
-    fn try_get(&mut self) -> Option<(T, Wake)> {
-        if self.available() == 0 {
-            return None;
-        }
-        let item = self.items.pop()?;
-        Some((item, self.serve()))
-    }
 }
 
 impl<T, B: Buffer<T>> GenericQueue<T, B> {

@@ -1,6 +1,7 @@
 //! TCP: [`TcpListener`] (with [`ListenOptions`] and the [`Incoming`] stream) and
 //! [`TcpStream`].
 
+mod connect;
 mod listener;
 mod stream;
 

@@ -6,8 +6,6 @@ use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
-use crate::net::ToSocketAddrs;
-use crate::net::addr::each_addr;
 use crate::net::async_io::async_io_impls;
 use crate::net::evented::Evented;
 use crate::net::split::{OwnedReadHalf, OwnedWriteHalf, split};
@@ -48,50 +46,15 @@ use crate::reactor::Direction;
 #[doc(alias = "StreamReader")]
 #[doc(alias = "StreamWriter")]
 pub struct TcpStream {
-    io: Evented<mio::net::TcpStream>,
+    pub(super) io: Evented<mio::net::TcpStream>,
 }
 
 impl TcpStream {
     /// Registers a connected (or connecting) mio stream.
-    pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+    pub(super) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: Evented::new(stream)?,
         })
-    }
-
-    /// Opens a connection to `addr`: asyncio's `open_connection(host, port)`.
-    ///
-    /// A `SocketAddr` (or numeric `"ip:port"`) connects directly; a host name is resolved
-    /// on the blocking pool and its addresses are tried in order until one connects. The
-    /// connect itself is non-blocking: the task waits for the socket to become writable,
-    /// then checks the socket's error.
-    ///
-    /// # Errors
-    ///
-    /// Resolution errors, or the error of the last address tried: `ConnectionRefused` when
-    /// nothing listens there, `TimedOut`, `NetworkUnreachable`, ... Outside a runtime, an
-    /// error saying so.
-    ///
-    /// # Cancellation
-    ///
-    /// Dropping the future abandons the attempt and closes its socket.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use evloop::net::{TcpListener, TcpStream};
-    /// evloop::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
-    ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
-    ///     Ok::<(), std::io::Error>(())
-    /// })
-    /// .unwrap();
-    /// ```
-    #[doc(alias = "open_connection")]
-    #[doc(alias = "create_connection")]
-    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        each_addr(addr, connect_addr).await
     }
 
     /// The address of the peer.
@@ -584,29 +547,6 @@ impl TcpStream {
     ) -> Poll<io::Result<usize>> {
         self.io.poll_write_vectored(cx, bufs)
     }
-}
-
-/// Connects to one address: a non-blocking `connect(2)`, then wait for writability and ask
-/// the socket whether it worked.
-async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-    stream
-        .io
-        .io(Direction::Write, |s| {
-            if let Some(err) = s.take_error()? {
-                return Err(err);
-            }
-            match s.peer_addr() {
-                Ok(_) => Ok(()),
-                // Still connecting (a spurious or early wake-up): wait for the next edge.
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(err) => Err(err),
-            }
-        })
-        .await?;
-    Ok(stream)
 }
 
 async_io_impls!(TcpStream);
