@@ -287,7 +287,7 @@ fn net_table(scale: f64) {
     out(
         "\nRatios: above 1× means evloop is faster, serves more, or makes fewer syscalls. \
          Echo times are wall time inside the process; syscalls are counted over the whole \
-         process (all threads), minus a run without round trips.\n",
+         process (all threads), minus a run with one round trip per connection.\n",
     );
 }
 

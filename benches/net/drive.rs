@@ -214,13 +214,14 @@ pub struct Syscalls {
     pub other: f64,
 }
 
-/// Runs the echo workload of `which` under `strace -f -c` twice, with `trips` and with 0
-/// round trips, and divides the difference by the number of round trips: setup (process
-/// start, runtime, connects) cancels out.
+/// Runs the echo workload of `which` under `strace -f -c` twice, with `trips` and with one
+/// round trip per connection, and divides the difference by the number of extra round
+/// trips: setup (process start, runtime, connects, a connection's first read) cancels out.
+/// `trips` must be at least 2.
 pub fn syscalls(which: Impl, conns: usize, trips: usize) -> Result<Syscalls, String> {
     let busy = strace_counts(which, conns, trips)?;
-    let idle = strace_counts(which, conns, 0)?;
-    let round_trips = (conns * trips) as f64;
+    let idle = strace_counts(which, conns, 1)?;
+    let round_trips = (conns * (trips - 1)) as f64;
     let per_trip = |kinds: &[&str]| {
         let count = |counts: &[(String, u64)]| -> u64 {
             counts

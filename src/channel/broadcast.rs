@@ -395,6 +395,9 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if crate::runtime::poll_proceed(cx).is_pending() {
+            return Poll::Pending; // cooperative yield; a queued waiter keeps its place
+        }
         let rx = &mut *this.rx;
         let mut shared = rx.shared.borrow_mut();
         if let Some(result) = read(&mut rx.next, &shared) {

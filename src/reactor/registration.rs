@@ -155,6 +155,11 @@ impl Registration {
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => return Poll::Pending,
             };
+            if !self.core.consume_budget() {
+                // Cooperative yield: this poll did enough I/O that never had to wait.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match op() {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.clear_readiness(event);

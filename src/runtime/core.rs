@@ -320,7 +320,8 @@ impl Core {
     /// Takes one unit of the current poll's cooperative budget; `false` when it is spent, in
     /// which case the caller must return `Pending` after waking its task. This bounds how
     /// long one poll can run by consuming already-finished work (a loop over thousands of
-    /// finished `JoinHandle`s), so timers and other tasks are not held up behind it.
+    /// finished `JoinHandle`s, a channel that never runs dry, a socket that always has
+    /// bytes), so timers and other tasks are not held up behind it.
     pub(crate) fn consume_budget(&self) -> bool {
         let left = self.budget.get();
         if left == 0 {

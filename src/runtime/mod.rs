@@ -25,7 +25,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use crate::blocking::BlockingPool;
@@ -327,6 +327,20 @@ where
 /// The current runtime's core, if this thread runs one.
 pub(crate) fn current_core() -> Option<Rc<Core>> {
     context::current_core()
+}
+
+/// Cooperative scheduling: takes one unit of the current poll's budget (128 operations that
+/// completed without waiting). When it is spent, wakes the task and returns `Pending`, so a
+/// task that keeps finding work ready (a channel that never runs dry, a socket that always
+/// has bytes) still lets the other tasks, timers and I/O run. Outside a runtime, `Ready`.
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    match context::with_current(Core::consume_budget) {
+        Some(false) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        _ => Poll::Ready(()),
+    }
 }
 
 /// Wakes task `id` of runtime `tag`: the one local/remote branch (see `task/waker.rs`).

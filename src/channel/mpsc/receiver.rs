@@ -62,6 +62,9 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if crate::runtime::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut chan = self.chan.borrow_mut();
         if let Some(value) = chan.buf.pop_front() {
             let waker = chan.serve();

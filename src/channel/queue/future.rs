@@ -49,6 +49,9 @@ impl<T, B: Buffer<T>> Future for Get<'_, T, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if this.waiter.is_none() && crate::runtime::poll_proceed(cx).is_pending() {
+            return Poll::Pending; // cooperative yield before taking an item
+        }
         let mut state = this.queue.shared.borrow_mut();
         match this.waiter {
             // Woken by a put (an item is promised to us) or by shutdown.
