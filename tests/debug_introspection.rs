@@ -91,6 +91,74 @@ fn debug_mode_measures_busy_time_and_exact_age() {
 }
 
 #[test]
+fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
+    use evloop::channel::{Queue, mpsc, oneshot};
+    use evloop::sync::{Mutex, RwLock, Semaphore};
+    evloop::run(async {
+        let mutex = std::rc::Rc::new(Mutex::new(0));
+        let lock = std::rc::Rc::new(RwLock::new(0));
+        let semaphore = std::rc::Rc::new(Semaphore::new(0));
+        let queue: Queue<u8> = Queue::new();
+        let (_tx, mut rx) = mpsc::unbounded::<u8>();
+        let (_once_tx, once_rx) = oneshot::channel::<u8>();
+        let _held = mutex.lock().await;
+        let _read = lock.read().await;
+        let waiters = [
+            evloop::spawn_named("mutex", {
+                let mutex = mutex.clone();
+                async move { drop(mutex.lock().await) }
+            }),
+            evloop::spawn_named("write", {
+                let lock = lock.clone();
+                async move { drop(lock.write().await) }
+            }),
+            evloop::spawn_named("acquire", {
+                let semaphore = semaphore.clone();
+                async move { drop(semaphore.acquire().await) }
+            }),
+            evloop::spawn_named("get", {
+                let queue = queue.clone();
+                async move {
+                    queue.get().await.ok();
+                }
+            }),
+            evloop::spawn_named("recv", async move {
+                rx.recv().await;
+            }),
+            evloop::spawn_named("oneshot", async move {
+                once_rx.await.ok();
+            }),
+        ];
+        evloop::yield_now().await;
+        let expected = [
+            ("mutex", "Mutex::lock"),
+            ("write", "RwLock::write"),
+            ("acquire", "Semaphore::acquire"),
+            ("get", "Queue::get"),
+            ("recv", "mpsc::Receiver::recv"),
+            ("oneshot", "oneshot::Receiver"),
+        ];
+        let tasks = evloop::debug::tasks();
+        for (name, waits_on) in expected {
+            let task = tasks
+                .iter()
+                .find(|t| t.name.as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("no task {name}"));
+            assert_eq!(task.state, TaskState::Idle, "{name}");
+            assert_eq!(
+                task.waiting_on,
+                Some(WaitingOn::Primitive(waits_on)),
+                "{name}"
+            );
+        }
+        assert!(evloop::debug::dump().contains("Semaphore::acquire"));
+        for waiter in waiters {
+            waiter.abort();
+        }
+    });
+}
+
+#[test]
 fn dump_formats_a_table() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {

@@ -418,6 +418,7 @@ impl<T: Clone> Future for Recv<'_, T> {
                     shared.waiters.remove(key);
                 }
                 this.waiter = Some(shared.waiters.push(cx.waker()));
+                crate::debug::Waitable::BroadcastRecv.note();
                 None
             }
         };

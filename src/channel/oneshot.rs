@@ -268,6 +268,7 @@ impl<T> Future for Receiver<T> {
             Some(waker) if waker.will_wake(cx.waker()) => None,
             _ => inner.rx_waker.replace(cx.waker().clone()),
         };
+        crate::debug::Waitable::OneshotRecv.note();
         drop(inner);
         drop(old);
         Poll::Pending

@@ -238,6 +238,9 @@ impl<T> RemoteReceiver<T> {
     /// });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if crate::runtime::poll_proceed(cx).is_pending() {
+            return Poll::Pending; // cooperative yield
+        }
         let mut inner = self.shared.lock();
         if let Some(value) = inner.queue.pop_front() {
             return Poll::Ready(Some(value));
@@ -249,6 +252,7 @@ impl<T> RemoteReceiver<T> {
             Some(waker) if waker.will_wake(cx.waker()) => None,
             _ => inner.waker.replace(cx.waker().clone()),
         };
+        crate::debug::Waitable::RemoteRecv.note();
         drop(inner);
         drop(old);
         Poll::Pending

@@ -459,6 +459,7 @@ impl<T> Future for Changed<'_, T> {
                     state.waiters.remove(key);
                 }
                 this.waiter = Some(state.waiters.push(cx.waker()));
+                crate::debug::Waitable::WatchChanged.note();
                 None
             }
         };

@@ -36,7 +36,9 @@
 mod event;
 mod metrics;
 mod snapshot;
+mod waitable;
 
 pub use event::{DebugEvent, TaskInfo, UnhandledPanic, UnhandledPanicInfo};
 pub use metrics::{RuntimeMetrics, metrics};
 pub use snapshot::{TaskSnapshot, TaskState, WaitingOn, dump, format_table, tasks};
+pub(crate) use waitable::Waitable;

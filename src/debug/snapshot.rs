@@ -72,6 +72,9 @@ pub enum WaitingOn {
     Writable,
     /// Another task finishing (its `JoinHandle` was awaited).
     Task(Id),
+    /// A synchronisation primitive or a channel, named as the call that waits:
+    /// `"Mutex::lock"`, `"Semaphore::acquire"`, `"Queue::get"`, `"mpsc::Receiver::recv"`, ...
+    Primitive(&'static str),
 }
 
 /// One live task, as seen by [`tasks`].
@@ -177,6 +180,7 @@ pub fn format_table(tasks: &[TaskSnapshot]) -> String {
             Some(WaitingOn::Readable) => "readable".to_owned(),
             Some(WaitingOn::Writable) => "writable".to_owned(),
             Some(WaitingOn::Task(id)) => format!("task {id}"),
+            Some(WaitingOn::Primitive(name)) => name.to_owned(),
         };
         let _ = writeln!(
             out,

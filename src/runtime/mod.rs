@@ -329,6 +329,14 @@ pub(crate) fn current_core() -> Option<Rc<Core>> {
     context::current_core()
 }
 
+/// Records that the task being polled waits on `what` (see `debug::Waitable`).
+pub(crate) fn note_primitive_wait(what: crate::debug::Waitable) {
+    context::with_current(|core| {
+        core.wait_note
+            .set(crate::task::store::WaitNote::primitive(what))
+    });
+}
+
 /// Cooperative scheduling: takes one unit of the current poll's budget (128 operations that
 /// completed without waiting). When it is spent, wakes the task and returns `Pending`, so a
 /// task that keeps finding work ready (a channel that never runs dry, a socket that always

@@ -186,6 +186,7 @@ impl Future for BarrierWait<'_> {
                 state.arrived += 1;
                 if state.arrived < state.parties {
                     self.key = Some(state.waiters.push(cx.waker()));
+                    crate::debug::Waitable::BarrierWait.note();
                     return Poll::Pending;
                 }
                 // Last to arrive: trip the barrier and start the next generation.

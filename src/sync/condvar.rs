@@ -251,6 +251,7 @@ struct Waiter<'c> {
 impl<'c> Waiter<'c> {
     fn register(condvar: &'c Condvar) -> Self {
         let key = condvar.waiters.borrow_mut().push(Waker::noop());
+        crate::debug::Waitable::CondvarWait.note();
         Waiter {
             condvar,
             key: Some(key),

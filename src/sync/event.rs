@@ -203,6 +203,7 @@ impl Future for EventWait<'_> {
             None if state.set => {}
             None => {
                 let key = state.waiters.push(cx.waker());
+                crate::debug::Waitable::EventWait.note();
                 drop(state);
                 self.key = Some(key);
                 return Poll::Pending;

@@ -259,6 +259,7 @@ impl<'a, T: ?Sized> Future for MutexLock<'a, T> {
             None if !state.locked && state.waiters.is_empty() => state.locked = true,
             None => {
                 let key = state.waiters.push(cx.waker());
+                crate::debug::Waitable::MutexLock.note();
                 drop(state);
                 self.key = Some(key);
                 return Poll::Pending;

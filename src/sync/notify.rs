@@ -211,6 +211,7 @@ impl Future for Notified<'_> {
             None if state.permit => state.permit = false,
             None => {
                 let key = state.waiters.push(cx.waker());
+                crate::debug::Waitable::NotifyNotified.note();
                 drop(state);
                 self.key = Some(key);
                 return Poll::Pending;

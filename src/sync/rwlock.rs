@@ -64,6 +64,16 @@ enum Access {
     Write,
 }
 
+impl Access {
+    /// How a wait for this access shows in task snapshots.
+    fn waitable(self) -> crate::debug::Waitable {
+        match self {
+            Access::Read => crate::debug::Waitable::RwLockRead,
+            Access::Write => crate::debug::Waitable::RwLockWrite,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     /// Readers holding the lock, counting granted ones that have not returned yet.
@@ -310,6 +320,8 @@ impl<'a, T: ?Sized> Wait<'a, T> {
                 Access::Write if state.readers == 0 => state.writer = true,
                 Access::Write => {
                     self.key = Some(state.waiters.push_with(cx.waker(), self.access));
+                    self.access.waitable().note();
+                    self.access.waitable().note();
                     return Poll::Pending;
                 }
             },

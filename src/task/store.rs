@@ -80,8 +80,15 @@ impl WaitNote {
             WaitingOn::Readable => (2, 0),
             WaitingOn::Writable => (3, 0),
             WaitingOn::Task(id) => (4, id.as_u64()),
+            // Recorded with `primitive` instead (the name is not stored, its index is).
+            WaitingOn::Primitive(_) => (0, 0),
         };
         WaitNote((kind << Self::SHIFT) | (value & Self::VALUE))
+    }
+
+    /// A wait on a primitive or channel.
+    pub(crate) fn primitive(what: crate::debug::Waitable) -> Self {
+        WaitNote((5 << Self::SHIFT) | (what.index() & Self::VALUE))
     }
 
     /// A timer due `ms` milliseconds after the runtime's creation.
@@ -99,6 +106,7 @@ impl WaitNote {
             2 => Some(WaitingOn::Readable),
             3 => Some(WaitingOn::Writable),
             4 => Some(WaitingOn::Task(Id::new(value))),
+            5 => crate::debug::Waitable::from_index(value).map(|w| WaitingOn::Primitive(w.name())),
             _ => None,
         }
     }

@@ -84,6 +84,7 @@ impl<T> Future for SendFuture<'_, T> {
         }
         this.value = Some(value);
         this.waiter = Some(chan.send_waiters.push(cx.waker()));
+        crate::debug::Waitable::MpscSend.note();
         Poll::Pending
     }
 }
@@ -198,6 +199,7 @@ impl<T> Future for Closed<'_, T> {
             Some(key) => chan.closed_waiters.update_waker(key, cx.waker()),
             None => {
                 this.waiter = Some(chan.closed_waiters.push(cx.waker()));
+                crate::debug::Waitable::MpscClosed.note();
                 None
             }
         };

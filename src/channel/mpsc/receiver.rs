@@ -79,6 +79,7 @@ impl<T> Receiver<T> {
             Some(waker) if waker.will_wake(cx.waker()) => None,
             _ => chan.rx_waker.replace(cx.waker().clone()),
         };
+        crate::debug::Waitable::MpscRecv.note();
         drop(chan);
         drop(old);
         Poll::Pending

@@ -83,6 +83,7 @@ impl<T, B: Buffer<T>> Future for Get<'_, T, B> {
                     return Poll::Ready(Err(QueueShutDown(())));
                 }
                 this.waiter = Some(state.getters.push(cx.waker()));
+                crate::debug::Waitable::QueueGet.note();
                 Poll::Pending
             }
         }
@@ -186,6 +187,7 @@ impl<T, B: Buffer<T>> Future for Put<'_, T, B> {
         }
         this.item = Some(item);
         this.waiter = Some(state.putters.push(cx.waker()));
+        crate::debug::Waitable::QueuePut.note();
         Poll::Pending
     }
 }
@@ -265,7 +267,10 @@ impl<T, B: Buffer<T>> Future for Join<'_, T, B> {
                 drop(state);
                 drop(old);
             }
-            None => this.waiter = Some(state.joiners.push(cx.waker())),
+            None => {
+                this.waiter = Some(state.joiners.push(cx.waker()));
+                crate::debug::Waitable::QueueJoin.note();
+            }
         }
         Poll::Pending
     }

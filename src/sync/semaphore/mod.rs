@@ -394,6 +394,7 @@ impl Wait {
             }
             None => {
                 self.key = Some(state.waiters.push_with(cx.waker(), self.permits));
+                crate::debug::Waitable::SemaphoreAcquire.note();
                 return Poll::Pending;
             }
             // Granted by `dispatch`, which already deducted our permits.
