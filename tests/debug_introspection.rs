@@ -112,6 +112,10 @@ fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
                 let lock = lock.clone();
                 async move { drop(lock.write().await) }
             }),
+            evloop::spawn_named("read behind write", {
+                let lock = lock.clone();
+                async move { drop(lock.read().await) }
+            }),
             evloop::spawn_named("acquire", {
                 let semaphore = semaphore.clone();
                 async move { drop(semaphore.acquire().await) }
@@ -133,6 +137,7 @@ fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
         let expected = [
             ("mutex", "Mutex::lock"),
             ("write", "RwLock::write"),
+            ("read behind write", "RwLock::read"),
             ("acquire", "Semaphore::acquire"),
             ("get", "Queue::get"),
             ("recv", "mpsc::Receiver::recv"),

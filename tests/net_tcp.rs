@@ -3,7 +3,7 @@
 //! Sockets do not run under Miri: every test is ignored there.
 
 use std::future::poll_fn;
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -226,6 +226,8 @@ fn short_reads_and_writes_lose_no_wakeups() {
             Ok::<_, io::Error>(())
         });
         let stream = TcpStream::connect(addr).await?;
+        // Let the registration-time events pass, so that no queued edge can hide a lost one.
+        evloop::sleep(Duration::from_millis(20)).await;
         let mut buf = vec![0; 3000];
         let mut received = 0;
         let mut reads = 0;
@@ -249,6 +251,37 @@ fn short_reads_and_writes_lose_no_wakeups() {
         }
         assert_eq!(received, LEN + 4);
         writer.await.unwrap()?;
+        Ok(())
+    });
+}
+
+/// `writev` takes at most `IOV_MAX` (1024) slices: a vectored write of more returns less
+/// than asked while the socket is still writable, and must not be taken for a full buffer.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn vectored_writes_of_more_than_iov_max_slices_complete() {
+    const LEN: usize = 2000;
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        // Let the registration-time events pass, so that no queued edge can hide a lost one.
+        evloop::sleep(Duration::from_millis(20)).await;
+        let bytes: Vec<u8> = (0..LEN).map(|i| i as u8).collect();
+        let slices: Vec<IoSlice<'_>> = bytes.chunks(1).map(IoSlice::new).collect();
+        let mut written = 0;
+        while written < LEN {
+            let n = evloop::wait_for(
+                Duration::from_secs(5),
+                (&client).write_vectored(&slices[written..]),
+            )
+            .await
+            .expect("a vectored write stalled with the socket writable")?;
+            written += n; // one byte per slice
+        }
+        let mut got = vec![0; LEN];
+        (&server).read_exact(&mut got).await?;
+        assert_eq!(got, bytes);
         Ok(())
     });
 }

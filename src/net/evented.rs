@@ -83,12 +83,38 @@ impl<S: mio::event::Source> Evented<S> {
     }
 }
 
-/// Byte-stream I/O shared by `TcpStream` and `UnixStream`: reads and writes go through
-/// [`Registration::poll_transfer`], so a short transfer clears the readiness without a
-/// `WouldBlock` round trip.
+/// A connected byte-stream socket, and what a short read says about it.
+pub(crate) trait ByteStream: mio::event::Source
+where
+    for<'a> &'a Self: io::Read + io::Write,
+{
+    /// Whether a read that returns fewer bytes than asked proves the receive queue empty.
+    ///
+    /// TCP: yes, except at an urgent-data mark (`MSG_OOB`), where Linux ends a read early;
+    /// evloop, like tokio, does not support TCP urgent data. Unix stream sockets: no, a read
+    /// also stops early after a message carrying file descriptors (`SCM_RIGHTS`), at an
+    /// out-of-band mark, or (with `SO_PASSCRED`) where the writer changes, with more data
+    /// queued and no new edge to come.
+    const SHORT_READ_DRAINS: bool;
+}
+
+impl ByteStream for mio::net::TcpStream {
+    const SHORT_READ_DRAINS: bool = true;
+}
+
+impl ByteStream for mio::net::UnixStream {
+    const SHORT_READ_DRAINS: bool = false;
+}
+
+/// Byte-stream I/O shared by `TcpStream` and `UnixStream`. A plain `write` that moves fewer
+/// bytes than asked filled the send buffer (the kernel then raises a new edge once there is
+/// room), so it clears the write readiness without a `WouldBlock` round trip
+/// ([`Registration::poll_transfer`]); so does a short read where
+/// [`ByteStream::SHORT_READ_DRAINS`] says it proves the queue empty. Vectored writes do not
+/// take the shortcut: `writev` stops at `IOV_MAX` (1024) slices with room to spare.
 impl<S> Evented<S>
 where
-    S: mio::event::Source,
+    S: ByteStream,
     for<'a> &'a S: io::Read + io::Write,
 {
     pub(crate) fn poll_read(
@@ -98,10 +124,13 @@ where
     ) -> Poll<io::Result<usize>> {
         let source = self.get_ref();
         let len = buf.len();
-        self.registration
-            .poll_transfer(cx, Direction::Read, len, || {
-                io::Read::read(&mut &*source, buf)
-            })
+        let op = || io::Read::read(&mut &*source, buf);
+        if S::SHORT_READ_DRAINS {
+            self.registration
+                .poll_transfer(cx, Direction::Read, len, op)
+        } else {
+            self.registration.poll_io(cx, Direction::Read, op)
+        }
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
@@ -118,11 +147,9 @@ where
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let source = self.get_ref();
-        let len = bufs.iter().map(|buf| buf.len()).sum();
-        self.registration
-            .poll_transfer(cx, Direction::Write, len, || {
-                io::Write::write_vectored(&mut &*source, bufs)
-            })
+        self.registration.poll_io(cx, Direction::Write, || {
+            io::Write::write_vectored(&mut &*source, bufs)
+        })
     }
 
     // The futures below are single `poll_fn`s rather than `async fn`s: one state machine

@@ -12,7 +12,9 @@
 //! # Ground rules
 //!
 //! * Readiness is set by events and cleared only by [`Registration::clear_readiness`], which
-//!   callers use after an operation returned `WouldBlock`. A clear carries the event tick it
+//!   callers use after an operation returned `WouldBlock`, or after a byte-stream transfer
+//!   that moved fewer bytes than asked where that proves the buffer drained or full
+//!   ([`Registration::poll_transfer`]). A clear carries the event tick it
 //!   saw, so it never erases readiness that arrived after it (the tick changed).
 //! * `READ_CLOSED`, `WRITE_CLOSED` and `ERROR` are sticky: once the peer closed, reads return
 //!   EOF or an error, never `WouldBlock`.

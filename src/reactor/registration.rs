@@ -120,14 +120,14 @@ impl Registration {
         self.poll_op(cx, direction, op, |_| false)
     }
 
-    /// [`poll_io`](Self::poll_io) for a byte-stream transfer of `len` bytes (`read`/`write`
-    /// on a connected stream socket or pipe): a transfer that moved some bytes but fewer than
-    /// `len` drained the receive buffer (or filled the send buffer), so the readiness is
-    /// forgotten right away instead of after one more call that would return `WouldBlock`.
-    /// That saves a syscall per short transfer. It is sound for streams because the kernel
-    /// raises a new edge for every later arrival (or freed space) and this thread applies
-    /// events only between polls; it is wrong for datagrams (a short datagram says nothing
-    /// about the queue), which use `poll_io`.
+    /// [`poll_io`](Self::poll_io) for a byte-stream transfer of `len` bytes where a transfer
+    /// that moved some bytes but fewer than `len` drained the receive buffer (or filled the
+    /// send buffer): the readiness is forgotten right away instead of after one more call
+    /// that would return `WouldBlock`, which saves a syscall per short transfer. Sound when
+    /// the kernel raises a new edge for every later arrival (or freed space) and this thread
+    /// applies events only between polls. The caller decides where that holds (see
+    /// `net::evented::ByteStream`): not for datagrams, vectored writes (`IOV_MAX`), or reads
+    /// on Unix stream sockets.
     #[inline]
     pub(crate) fn poll_transfer(
         &self,

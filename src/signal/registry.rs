@@ -169,8 +169,9 @@ fn prior_disposition(signum: i32) -> Disposition {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
         return Disposition::Default;
     };
-    let Some(bit) = u32::try_from(signum - 1)
+    let Some(bit) = u32::try_from(signum)
         .ok()
+        .and_then(|n| n.checked_sub(1))
         .and_then(|n| 1u64.checked_shl(n))
     else {
         return Disposition::Default;
@@ -221,5 +222,6 @@ mod tests {
         );
         assert_eq!(prior_disposition(0), Disposition::Default);
         assert_eq!(prior_disposition(1000), Disposition::Default);
+        assert_eq!(prior_disposition(i32::MIN), Disposition::Default);
     }
 }

@@ -321,12 +321,12 @@ impl<'a, T: ?Sized> Wait<'a, T> {
                 Access::Write => {
                     self.key = Some(state.waiters.push_with(cx.waker(), self.access));
                     self.access.waitable().note();
-                    self.access.waitable().note();
                     return Poll::Pending;
                 }
             },
             None => {
                 self.key = Some(state.waiters.push_with(cx.waker(), self.access));
+                self.access.waitable().note();
                 return Poll::Pending;
             }
             // Granted by `dispatch`, which already counted us in.

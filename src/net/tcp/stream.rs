@@ -25,6 +25,11 @@ use crate::reactor::Direction;
 ///
 /// Dropping the stream closes the connection.
 ///
+/// A read that returns fewer bytes than asked is taken to have emptied the receive buffer
+/// (no further `read(2)` is made until the next readiness event), which saves a syscall per
+/// read. TCP urgent data (`MSG_OOB`) is not supported: Linux ends a read early at the urgent
+/// mark, so bytes after it wait until the peer sends more (tokio behaves the same).
+///
 /// # Examples
 ///
 /// ```
