@@ -10,7 +10,8 @@
 //!
 //! Ctrl-C shuts it down gracefully: it stops accepting, prints `shutting down`, gives the
 //! connected clients `GRACE` to finish, closes the connections still open after that, and
-//! exits with status 0. A second Ctrl-C during that time kills it at once.
+//! exits with status 0. A second Ctrl-C during that time kills it at once (unless SIGINT was
+//! ignored when it started, as for a background job or under `nohup`).
 
 use std::future::poll_fn;
 use std::io;

@@ -12,7 +12,8 @@
 //! Ctrl-C (or `kill <pid>`, SIGTERM) shuts it down gracefully: it stops accepting, prints
 //! `shutting down`, closes idle keep-alive connections, lets requests under way be
 //! answered (with `Connection: close`) for at most `GRACE`, aborts what is left, and exits
-//! with status 0. A second Ctrl-C during that time kills it at once.
+//! with status 0. A second Ctrl-C during that time kills it at once (unless SIGINT was ignored
+//! when it started, as for a background job or under `nohup`).
 //!
 //! Kept small on purpose: names are not percent-decoded (`/J%C3%BCrgen` greets
 //! `J%C3%BCrgen`), and request bodies are not read (a request with one is answered, then
