@@ -191,3 +191,45 @@ fn unix_sockets_need_a_runtime() {
     assert!(UnixStream::pair().is_err());
     assert!(UnixDatagram::unbound().is_err());
 }
+
+/// A peer (Python's `socket.send_fds`) sends "abc" with a file descriptor attached, then
+/// "def". Linux ends a read after the message that carries descriptors, with "def" already
+/// queued and no new readiness edge to come: the reader must not take that short read for
+/// "drained" (it would wait for more data that is already there).
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_read_cut_short_by_passed_descriptors_still_gets_the_rest() {
+    const PEER: &str = r#"
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+time.sleep(0.2)  # the evloop side is waiting by now
+r, w = os.pipe()
+socket.send_fds(s, [b"abc"], [r])
+s.sendall(b"def")
+time.sleep(3)  # no FIN yet: it would wake the reader and hide a lost wakeup
+"#;
+    let path = TempPath::new("fds");
+    run(async {
+        let listener = UnixListener::bind(&path)?;
+        let peer = std::process::Command::new("python3")
+            .args(["-c", PEER])
+            .arg(path.as_ref())
+            .spawn();
+        let mut peer = peer.expect("`python3` is needed: apt-get install -y python3");
+        let (stream, _) = listener.accept().await?;
+        let mut got = Vec::new();
+        let mut buf = [0; 64];
+        while got.len() < 6 {
+            let n = evloop::wait_for(Duration::from_secs(2), stream.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("read stalled after {got:?} with bytes queued"))?;
+            assert_ne!(n, 0, "early end of stream after {got:?}");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"abcdef");
+        let _ = peer.kill();
+        let _ = peer.wait();
+        Ok(())
+    });
+}
