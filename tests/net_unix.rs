@@ -216,7 +216,7 @@ time.sleep(3)  # no FIN yet: it would wake the reader and hide a lost wakeup
             .args(["-c", PEER])
             .arg(path.as_ref())
             .spawn();
-        let mut peer = peer.expect("`python3` is needed: apt-get install -y python3");
+        let _peer = KillOnDrop(peer.expect("`python3` is needed: apt-get install -y python3"));
         let (stream, _) = listener.accept().await?;
         let mut got = Vec::new();
         let mut buf = [0; 64];
@@ -228,8 +228,16 @@ time.sleep(3)  # no FIN yet: it would wake the reader and hide a lost wakeup
             got.extend_from_slice(&buf[..n]);
         }
         assert_eq!(got, b"abcdef");
-        let _ = peer.kill();
-        let _ = peer.wait();
         Ok(())
     });
+}
+
+/// A child process killed and reaped when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
