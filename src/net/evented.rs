@@ -96,14 +96,36 @@ where
     /// out-of-band mark, or (with `SO_PASSCRED`) where the writer changes, with more data
     /// queued and no new edge to come.
     const SHORT_READ_DRAINS: bool;
+
+    /// The socket's pending error, if any.
+    fn take_error(&self) -> io::Result<Option<io::Error>>;
+
+    /// `Ok` once connected (`getpeername(2)` succeeds), `NotConnected` while connecting.
+    fn check_peer(&self) -> io::Result<()>;
 }
 
 impl ByteStream for mio::net::TcpStream {
     const SHORT_READ_DRAINS: bool = true;
+
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        mio::net::TcpStream::take_error(self)
+    }
+
+    fn check_peer(&self) -> io::Result<()> {
+        self.peer_addr().map(drop)
+    }
 }
 
 impl ByteStream for mio::net::UnixStream {
     const SHORT_READ_DRAINS: bool = false;
+
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        mio::net::UnixStream::take_error(self)
+    }
+
+    fn check_peer(&self) -> io::Result<()> {
+        self.peer_addr().map(drop)
+    }
 }
 
 /// Byte-stream I/O shared by `TcpStream` and `UnixStream`. A plain `write` that moves fewer
@@ -187,6 +209,24 @@ where
             }
             Poll::Ready(Ok(()))
         })
+    }
+
+    /// Completes a non-blocking `connect(2)`: waits for writability, then asks the socket
+    /// whether it worked (its pending error, else whether it has a peer).
+    pub(crate) async fn connected(&self) -> io::Result<()> {
+        self.io(Direction::Write, |s| {
+            if let Some(err) = s.take_error()? {
+                return Err(err);
+            }
+            match s.check_peer() {
+                // Still connecting (a spurious or early wake-up): wait for the next edge.
+                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                result => result,
+            }
+        })
+        .await
     }
 
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {

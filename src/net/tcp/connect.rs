@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use super::TcpStream;
 use crate::net::ToSocketAddrs;
 use crate::net::addr::each_addr;
-use crate::reactor::Direction;
 
 impl TcpStream {
     /// Opens a connection to `addr`: asyncio's `open_connection(host, port)`.
@@ -50,21 +49,6 @@ impl TcpStream {
 /// the socket whether it worked.
 async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-    stream
-        .io
-        .io(Direction::Write, |s| {
-            if let Some(err) = s.take_error()? {
-                return Err(err);
-            }
-            match s.peer_addr() {
-                Ok(_) => Ok(()),
-                // Still connecting (a spurious or early wake-up): wait for the next edge.
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(err) => Err(err),
-            }
-        })
-        .await?;
+    stream.io.connected().await?;
     Ok(stream)
 }

@@ -74,21 +74,7 @@ impl UnixStream {
     #[doc(alias = "open_unix_connection")]
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
-        stream
-            .io
-            .io(Direction::Write, |s| {
-                if let Some(err) = s.take_error()? {
-                    return Err(err);
-                }
-                match s.peer_addr() {
-                    Ok(_) => Ok(()),
-                    Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    Err(err) => Err(err),
-                }
-            })
-            .await?;
+        stream.io.connected().await?;
         Ok(stream)
     }
 
