@@ -110,6 +110,34 @@ impl<T> Chan<T> {
     }
 }
 
+/// `Clone` (one more sender), `Drop` (one fewer; the last one wakes the receiver) and
+/// `Debug` for a sender type holding `chan`.
+macro_rules! sender_impls {
+    ($name:ident) => {
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                self.chan.borrow_mut().add_sender();
+                $name {
+                    chan: self.chan.clone(),
+                }
+            }
+        }
+
+        impl<T> Drop for $name<T> {
+            fn drop(&mut self) {
+                let waker = self.chan.borrow_mut().drop_sender();
+                wake_all(waker);
+            }
+        }
+
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                debug_chan(stringify!($name), &self.chan, f)
+            }
+        }
+    };
+}
+
 fn new_chan<T>(capacity: Option<usize>) -> Shared<T> {
     Rc::new(RefCell::new(Chan {
         buf: VecDeque::new(),
@@ -295,27 +323,7 @@ impl<T> Sender<T> {
     }
 }
 
-impl<T> Clone for Sender<T> {
-    fn clone(&self) -> Self {
-        self.chan.borrow_mut().add_sender();
-        Sender {
-            chan: self.chan.clone(),
-        }
-    }
-}
-
-impl<T> Drop for Sender<T> {
-    fn drop(&mut self) {
-        let waker = self.chan.borrow_mut().drop_sender();
-        wake_all(waker);
-    }
-}
-
-impl<T> fmt::Debug for Sender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug_chan("Sender", &self.chan, f)
-    }
-}
+sender_impls!(Sender);
 
 /// The sending end of an unbounded channel; clone it for more producers.
 ///
@@ -397,27 +405,7 @@ impl<T> UnboundedSender<T> {
     }
 }
 
-impl<T> Clone for UnboundedSender<T> {
-    fn clone(&self) -> Self {
-        self.chan.borrow_mut().add_sender();
-        UnboundedSender {
-            chan: self.chan.clone(),
-        }
-    }
-}
-
-impl<T> Drop for UnboundedSender<T> {
-    fn drop(&mut self) {
-        let waker = self.chan.borrow_mut().drop_sender();
-        wake_all(waker);
-    }
-}
-
-impl<T> fmt::Debug for UnboundedSender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug_chan("UnboundedSender", &self.chan, f)
-    }
-}
+sender_impls!(UnboundedSender);
 
 fn debug_chan<T>(name: &str, chan: &Shared<T>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let chan = chan.borrow();
