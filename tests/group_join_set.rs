@@ -4,6 +4,7 @@ mod support;
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use support::Tracker;
@@ -184,4 +185,92 @@ fn shield_keeps_the_work_alive_when_the_caller_is_cancelled() {
         assert!(finished.get());
         assert_eq!(evloop::shield(async { 9 }).await, 9);
     });
+}
+
+#[test]
+fn join_set_records_finish_order_before_it_is_polled() {
+    // Regression (issue 9): tasks that finished before `join_next` was first polled came
+    // out in reverse spawn order, whatever order they finished in.
+    evloop::run(async {
+        let mut set = evloop::JoinSet::new();
+        for (name, yields) in [("a", 4), ("b", 0), ("c", 2)] {
+            set.spawn(async move {
+                support::yield_times(yields).await;
+                name
+            });
+        }
+        support::yield_times(10).await; // all three finish: b, then c, then a
+        let mut order = Vec::new();
+        while let Some(result) = set.join_next().await {
+            order.push(result.unwrap());
+        }
+        assert_eq!(order, ["b", "c", "a"]);
+    });
+}
+
+#[test]
+fn join_set_returns_tasks_finishing_in_one_turn_in_finish_order() {
+    // Regression (issue 9): several tasks finishing in the same loop turn came out last in,
+    // first out. Here they are woken (and so run and finish) in the order c, a, b.
+    evloop::run(async {
+        let events: Vec<Rc<evloop::sync::Event>> = (0..3)
+            .map(|_| Rc::new(evloop::sync::Event::new()))
+            .collect();
+        let mut set = evloop::JoinSet::new();
+        for (name, event) in ["a", "b", "c"].into_iter().zip(&events) {
+            let event = event.clone();
+            set.spawn(async move {
+                event.wait().await;
+                name
+            });
+        }
+        let setter = {
+            let events = events.clone();
+            evloop::spawn(async move {
+                evloop::yield_now().await; // let the set's owner wait in join_next first
+                for i in [2, 0, 1] {
+                    events[i].set();
+                }
+            })
+        };
+        let mut order = Vec::new();
+        while let Some(result) = set.join_next().await {
+            order.push(result.unwrap());
+        }
+        setter.await.unwrap();
+        assert_eq!(order, ["c", "a", "b"]);
+    });
+}
+
+#[test]
+fn as_completed_yields_in_wake_order_across_batches() {
+    // Regression (issue 9): a child woken after the stream returned came out ahead of an
+    // earlier-woken child still waiting from the previous batch.
+    evloop::run(async {
+        let events: Vec<Rc<evloop::sync::Event>> = (0..4)
+            .map(|_| Rc::new(evloop::sync::Event::new()))
+            .collect();
+        let mut stream = evloop::as_completed(events.iter().enumerate().map(|(i, event)| {
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                i
+            }
+        }));
+        assert!(poll_next_once(&mut stream).await.is_pending()); // all wait on their events
+        events[1].set();
+        events[2].set();
+        assert_eq!(poll_next_once(&mut stream).await, Poll::Ready(Some(1)));
+        events[3].set(); // woken after 2, which is still waiting to be polled
+        assert_eq!(poll_next_once(&mut stream).await, Poll::Ready(Some(2)));
+        assert_eq!(poll_next_once(&mut stream).await, Poll::Ready(Some(3)));
+        events[0].set();
+        assert_eq!(poll_next_once(&mut stream).await, Poll::Ready(Some(0)));
+        assert_eq!(poll_next_once(&mut stream).await, Poll::Ready(None));
+    });
+}
+
+/// Polls `stream` once for its next item, with the current task's waker.
+async fn poll_next_once<S: futures_core::Stream + Unpin>(stream: &mut S) -> Poll<Option<S::Item>> {
+    std::future::poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *stream).poll_next(cx))).await
 }

@@ -385,3 +385,30 @@ fn accessors_and_debug() {
     );
     assert_eq!(format!("{:?}", queue.get()), "Get { waiting: false }");
 }
+
+#[test]
+fn bounded_queue_counts_items_promised_to_woken_getters() {
+    // Regression (issue 9): with five getters waiting, `bounded(2)` accepted seven
+    // `try_put`s before any getter ran; asyncio accepts two.
+    evloop::run(async {
+        let queue = Rc::new(Queue::bounded(2));
+        let getters: Vec<_> = (0..5)
+            .map(|_| {
+                let queue = queue.clone();
+                evloop::spawn(async move { queue.get().await.unwrap() })
+            })
+            .collect();
+        support::yield_times(2).await; // all five wait
+        let accepted = (0..7).filter(|&i| queue.try_put(i).is_ok()).count();
+        assert_eq!(accepted, 2);
+        assert!(queue.is_full());
+        // The two woken getters take their items, making room for three more.
+        support::yield_times(2).await;
+        let accepted = (10..17).filter(|&i| queue.try_put(i).is_ok()).count();
+        assert_eq!(accepted, 2);
+        support::yield_times(2).await;
+        assert!(queue.try_put(20).is_ok());
+        let got = finish_all_ok(getters, 20).await;
+        assert_eq!(got, [0, 1, 10, 11, 20]);
+    });
+}

@@ -258,3 +258,57 @@ fn a_fired_timer_runs_before_a_long_run_queue() {
         "the timer's task ran after {position} of {n} busy tasks"
     );
 }
+
+#[test]
+fn equal_deadlines_wake_in_arming_order() {
+    // Regression (issue 9): timers in one wheel slot fired newest first, so tasks sleeping
+    // until the same instant woke in reverse.
+    evloop::run(async {
+        // Far enough that every task arms its timer before it passes (Miri polls slowly).
+        let deadline = Instant::now() + Duration::from_millis(if cfg!(miri) { 2_000 } else { 20 });
+        let log = support::Log::new();
+        let handles: Vec<_> = (0..8)
+            .map(|n| {
+                let log = log.clone();
+                evloop::spawn(async move {
+                    evloop::sleep_until(deadline).await;
+                    log.push(n);
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        assert_eq!(log.items(), (0..8).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn timers_fire_in_deadline_order_then_arming_order() {
+    // Deadlines armed out of order, some equal: the wakes come in (deadline, arming) order.
+    // (Across wheel levels and cascades: the wheel's unit tests.)
+    evloop::run(async {
+        let base = Instant::now();
+        let offsets = [30u64, 10, 40, 30, 10, 35, 20, 40];
+        let log = support::Log::new();
+        let handles: Vec<_> = offsets
+            .iter()
+            .enumerate()
+            .map(|(n, &ms)| {
+                let log = log.clone();
+                evloop::spawn(async move {
+                    let unit = if cfg!(miri) { 100 } else { 1 }; // every timer armed in time
+                    evloop::sleep_until(base + Duration::from_millis(ms * unit)).await;
+                    log.push((ms, n));
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        let got = log.items();
+        let mut sorted = got.clone();
+        sorted.sort();
+        assert_eq!(got, sorted);
+    });
+}

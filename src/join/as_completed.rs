@@ -1,5 +1,6 @@
 //! `as_completed` and `wait_any`: many futures, taken in the order they finish.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -15,7 +16,8 @@ struct Completion<F: Future> {
     ready: ReadySet,
     batch: Vec<usize>,
     /// Ready indices taken but not yet polled (one output is returned per call).
-    pending: Vec<usize>,
+    /// Woken children taken from the ready set and not yet polled, oldest wake first.
+    pending: VecDeque<usize>,
     remaining: usize,
 }
 
@@ -31,7 +33,7 @@ impl<F: Future> Completion<F> {
             children,
             ready,
             batch: Vec::new(),
-            pending: Vec::new(),
+            pending: VecDeque::new(),
         }
     }
 
@@ -41,9 +43,10 @@ impl<F: Future> Completion<F> {
             return Poll::Ready(None);
         }
         self.ready.take(cx, &mut self.batch);
-        // Oldest wakes first: `pending` is used as a stack, so push in reverse.
-        self.pending.extend(self.batch.drain(..).rev());
-        while let Some(index) = self.pending.pop() {
+        // First in, first out, across batches: children left over from an earlier batch
+        // were woken before this batch's.
+        self.pending.extend(self.batch.drain(..));
+        while let Some(index) = self.pending.pop_front() {
             let Some(child) = self.children[index].as_mut() else {
                 continue;
             };
@@ -66,6 +69,13 @@ impl<F: Future> Unpin for Completion<F> {}
 ///
 /// The futures run inside the task that polls the stream; each has its own waker, so only
 /// the woken ones are polled again.
+///
+/// # Order
+///
+/// Woken futures are polled first in, first out: a future woken earlier is polled (and, if
+/// it finishes, yielded) before one woken later, also when the stream returns in between.
+/// At the first poll, every future is polled in input order, so futures that are ready at
+/// once come out in input order.
 ///
 /// # Examples
 ///
@@ -152,6 +162,10 @@ impl<F: Future> fmt::Debug for AsCompleted<F> {
 /// Waits for the first of `futures` to finish and returns its output, its index, and the
 /// others, still pending, to await later or drop: asyncio's
 /// `wait(aws, return_when=FIRST_COMPLETED)`.
+///
+/// Woken futures are polled in the order they were woken (first in, first out), so of two
+/// futures that can finish in the same turn, the one woken first wins; at the first poll,
+/// the first ready one in input order wins.
 ///
 /// # Panics
 ///

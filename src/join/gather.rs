@@ -78,7 +78,9 @@ impl<F: Future> JoinAll<F> {
 /// `asyncio.gather(*aws)`.
 ///
 /// The futures run inside the calling task (nothing is spawned). Each child has its own
-/// waker: when one is woken, only that one is polled again.
+/// waker: when one is woken, only that one is polled again. Woken children are polled in
+/// the order they were woken (first in, first out); the output is in input order whatever
+/// the completion order.
 ///
 /// # Examples
 ///
@@ -143,7 +145,8 @@ impl<F: Future> fmt::Debug for Gather<F> {
 ///
 /// # Errors
 ///
-/// The first error any future returns, in completion order.
+/// The first error any future returns, in completion order (children woken in the same
+/// turn are polled in wake order, so the one woken first reports first).
 ///
 /// # Examples
 ///

@@ -1,5 +1,6 @@
 //! `JoinSet`: a set of spawned tasks whose results come out in completion order.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -36,8 +37,9 @@ pub struct JoinSet<T> {
     handles: Vec<Option<JoinHandle<T>>>,
     ready: ReadySet,
     batch: Vec<usize>,
-    /// Ready indices taken but not yet polled (one result is returned per call).
-    pending: Vec<usize>,
+    /// Ready indices taken but not yet polled (one result is returned per call), in the
+    /// order their tasks finished.
+    pending: VecDeque<usize>,
     /// Indices of finished tasks, reused by later inserts (the set does not grow forever).
     free: Vec<usize>,
     len: usize,
@@ -57,7 +59,7 @@ impl<T: 'static> JoinSet<T> {
             handles: Vec::new(),
             ready: ReadySet::new(),
             batch: Vec::new(),
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             free: Vec::new(),
             len: 0,
         }
@@ -99,14 +101,22 @@ impl<T: 'static> JoinSet<T> {
     /// });
     /// ```
     pub fn insert(&mut self, handle: JoinHandle<T>) {
-        if let Some(index) = self.free.pop() {
-            self.handles[index] = Some(handle);
-            self.ready.requeue(index); // poll it once to register its waker
-        } else {
-            let index = self.ready.add();
-            debug_assert_eq!(index, self.handles.len());
-            self.handles.push(Some(handle));
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                let index = self.ready.add_idle();
+                debug_assert_eq!(index, self.handles.len());
+                self.handles.push(None);
+                index
+            }
+        };
+        // The task's completion wakes this child's waker the moment it happens, which lists
+        // the child in the ready set: finish order is recorded then, not when the set is
+        // next polled. A task that has already finished is listed now.
+        if handle.watch_completion(self.ready.waker(index)) {
+            self.ready.requeue(index);
         }
+        self.handles[index] = Some(handle);
         self.len += 1;
     }
 
@@ -173,8 +183,8 @@ impl<T: 'static> JoinSet<T> {
             return Poll::Ready(None);
         }
         self.ready.take(cx, &mut self.batch);
-        self.pending.append(&mut self.batch);
-        while let Some(index) = self.pending.pop() {
+        self.pending.extend(self.batch.drain(..));
+        while let Some(index) = self.pending.pop_front() {
             let Some(handle) = self.handles[index].as_mut() else {
                 continue;
             };

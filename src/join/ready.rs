@@ -5,7 +5,9 @@
 //!
 //! Each child gets a waker (`Arc<ChildWaker>`, made once). Waking it records the child's
 //! index in the ready list, unless it is already there, and wakes the parent's waker. The
-//! parent takes the ready list at each poll and polls exactly those children. Wakers must
+//! parent takes the ready list at each poll and polls exactly those children, in the order
+//! they were woken (the list is first in, first out: a child woken earlier is polled
+//! earlier, and its parent's users see it first). Wakers must
 //! be `Send + Sync`, so the list sits behind a `Mutex`; it is only contended when children
 //! are woken from other threads.
 
@@ -80,11 +82,22 @@ impl ReadySet {
 
     /// Adds a child, ready to be polled; returns its index.
     pub(crate) fn add(&mut self) -> usize {
+        self.add_with(true)
+    }
+
+    /// Adds a child that is listed only once its waker is woken; returns its index.
+    pub(crate) fn add_idle(&mut self) -> usize {
+        self.add_with(false)
+    }
+
+    fn add_with(&mut self, ready: bool) -> usize {
         let index = self.wakers.len();
         {
             let mut inner = self.shared.lock();
-            inner.queued.push(true);
-            inner.ready.push(index);
+            inner.queued.push(ready);
+            if ready {
+                inner.ready.push(index);
+            }
         }
         self.wakers.push(Waker::from(Arc::new(ChildWaker {
             index,

@@ -118,6 +118,27 @@ impl<T> JoinHandle<T> {
     }
 }
 
+impl<T> JoinHandle<T> {
+    /// Makes the task's completion wake `waker` (as a poll of this handle would, without
+    /// taking the output or using the poll's budget); true if it has already completed.
+    pub(crate) fn watch_completion(&self, waker: &std::task::Waker) -> bool {
+        if self.done {
+            return true;
+        }
+        let mut store = self.core.tasks.borrow_mut();
+        let Some(slot) = store.get_mut(self.id) else {
+            return true;
+        };
+        if slot.has(COMPLETE) {
+            return true;
+        }
+        let old = slot.join_waker.replace(waker.clone());
+        drop(store);
+        drop(old);
+        false
+    }
+}
+
 impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 

@@ -21,6 +21,11 @@
 //! * [`len`](GenericQueue::len) counts the items not promised to a woken getter, that is,
 //!   what a `try_get` can take now; `is_empty() == true` means `try_get` fails and
 //!   `is_full() == true` means `try_put` fails;
+//! * the bound `maxsize` covers every item the queue holds, *including* items promised to
+//!   woken getters that have not run yet, plus room promised to woken putters: a producer
+//!   can never get more than `maxsize` items ahead of the consumers, however many getters
+//!   wait (as in asyncio, where an item counts until its getter takes it). So `is_full()`
+//!   can be true while `len() < maxsize`: the difference is promised to getters;
 //! * a waiter dropped after being notified passes its promise to the next waiter, or, if
 //!   there is none, the item (or slot) returns to the queue: nothing is lost, no wakeup is
 //!   lost. In that one case a bounded queue can briefly hold more than `maxsize` items (an
@@ -186,6 +191,12 @@ impl<T, B: Buffer<T>> GenericQueue<T, B> {
 
     /// A queue that holds at most `maxsize` items: `put` waits for room (asyncio's
     /// `Queue(maxsize)`).
+    ///
+    /// The bound counts every item put and not yet taken, including items already promised
+    /// to woken getters whose tasks have not run yet: `bounded(2)` accepts two `try_put`s
+    /// before any getter runs, however many getters wait. (The one exception: an item
+    /// returned by a getter dropped after its wake, into a queue filled meanwhile; puts
+    /// then wait until the queue drains below the bound.)
     ///
     /// # Panics
     ///
@@ -382,7 +393,9 @@ impl<T, B: Buffer<T>> GenericQueue<T, B> {
     /// [`try_put`](Self::try_put) would fail: asyncio's `full()`. Never true for an
     /// unbounded queue.
     ///
-    /// Room already promised to a woken `put` counts as taken.
+    /// Room already promised to a woken `put` counts as taken, and so do items promised to a
+    /// woken `get` that has not taken them yet (they are not in [`len`](Self::len)), so
+    /// `is_full()` can be true while `len() < maxsize`.
     ///
     /// # Examples
     ///

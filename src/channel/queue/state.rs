@@ -37,10 +37,13 @@ impl<T, B: Store<T>> State<T, B> {
         self.items.len().saturating_sub(self.promised_items)
     }
 
-    /// Whether a new item fits without overtaking a notified putter.
+    /// Whether a new item fits without overtaking a notified putter. The bound covers every
+    /// item held, including those promised to notified getters that have not taken them
+    /// yet (as asyncio counts them until the getter runs), plus the room promised to
+    /// notified putters.
     pub(super) fn has_room(&self) -> bool {
         self.maxsize
-            .is_none_or(|max| self.available() + self.promised_slots < max)
+            .is_none_or(|max| self.items.len() + self.promised_slots < max)
     }
 
     pub(super) fn push(&mut self, item: T) {

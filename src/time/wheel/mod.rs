@@ -34,6 +34,15 @@
 //! A deadline's tick is rounded *up*, and an entry fires only when the current tick (rounded
 //! down) has reached it, so an entry never fires before its deadline. It may fire up to one
 //! tick plus the loop's processing time after it.
+//!
+//! # Order
+//!
+//! Entries fire in deadline order (by tick), and entries of the same tick in the order they
+//! were armed (asyncio's `call_at`, tokio's wheel). Each slot's list is appended at its tail,
+//! so a level-0 slot (one tick) is already in arming order; the entries one `process` call
+//! fires are then sorted by `(tick, arming number)`, which also orders entries that reached
+//! the same call from different levels or cascades. The sort is a no-op pass when they are
+//! already in order (the common case: one slot fired).
 
 mod level;
 
@@ -111,6 +120,8 @@ pub(crate) struct Wheel {
     inserted: u64,
     /// Scratch list of entries to re-place during `process`.
     relink: Vec<u32>,
+    /// Scratch list of the entries one `process` call fires: `(tick, generation, waker)`.
+    fired: Vec<(u64, u64, Waker)>,
 }
 
 impl Wheel {
@@ -122,6 +133,7 @@ impl Wheel {
             entries: Slab::new(),
             inserted: 0,
             relink: Vec::new(),
+            fired: Vec::new(),
         }
     }
 
@@ -246,16 +258,22 @@ impl Wheel {
         // top level's slot 0, which `next_expiration` treats as overdue and re-places.
         let level = level_for(self.elapsed, placed).min(LEVELS - 1);
         let slot = ((placed >> shift(level)) as usize) & (self.levels[level].slots() - 1);
+        // Append at the tail (arming order). The tail is the head's `prev`: a list's `prev`
+        // links are circular, its `next` links end in NIL.
         let head = self.levels[level].head(slot);
-        if head != NIL {
-            self.entries[head as usize].prev = key;
-        }
         let entry = &mut self.entries[key as usize];
         entry.level = level as u8;
         entry.slot = slot as u16;
-        entry.prev = NIL;
-        entry.next = head;
-        self.levels[level].set_head(slot, key);
+        entry.next = NIL;
+        if head == NIL {
+            entry.prev = key;
+            self.levels[level].set_head(slot, key);
+        } else {
+            let tail = self.entries[head as usize].prev;
+            self.entries[key as usize].prev = tail;
+            self.entries[tail as usize].next = key;
+            self.entries[head as usize].prev = key;
+        }
     }
 
     fn unlink(&mut self, key: u32) {
@@ -263,12 +281,19 @@ impl Wheel {
             let e = &self.entries[key as usize];
             (e.level as usize, e.slot as usize, e.prev, e.next)
         };
-        if prev == NIL {
+        let head = self.levels[level].head(slot);
+        if key == head {
+            // The new head (if any) inherits the tail link.
             self.levels[level].set_head(slot, next);
-        } else {
-            self.entries[prev as usize].next = next;
+            if next != NIL {
+                self.entries[next as usize].prev = prev;
+            }
+            return;
         }
-        if next != NIL {
+        self.entries[prev as usize].next = next;
+        if next == NIL {
+            self.entries[head as usize].prev = prev; // `key` was the tail
+        } else {
             self.entries[next as usize].prev = prev;
         }
     }
@@ -315,6 +340,7 @@ impl Wheel {
     pub(crate) fn process(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
         let now_tick = self.now_tick(now);
         let mut relink = std::mem::take(&mut self.relink);
+        let mut fired = std::mem::take(&mut self.fired);
         while let Some((level, slot, start)) = self.next_expiration() {
             if start > now_tick {
                 break;
@@ -326,7 +352,8 @@ impl Wheel {
                 let entry = &self.entries[cursor as usize];
                 let next = entry.next;
                 if entry.tick <= now_tick {
-                    wakers.push(self.remove(cursor));
+                    let (tick, generation) = (entry.tick, entry.generation);
+                    fired.push((tick, generation, self.remove(cursor)));
                 } else {
                     relink.push(cursor);
                 }
@@ -334,10 +361,20 @@ impl Wheel {
             }
         }
         self.elapsed = self.elapsed.max(now_tick);
+        // Re-placed in arming order, so that they keep it among the entries of their new slot.
+        if relink.len() > 1 {
+            relink.sort_unstable_by_key(|&key| self.entries[key as usize].generation);
+        }
         for key in relink.drain(..) {
             self.link(key);
         }
         self.relink = relink;
+        // Deadline order, ties in arming order (generations are unique and increasing).
+        if !fired.is_sorted_by_key(|&(tick, generation, _)| (tick, generation)) {
+            fired.sort_unstable_by_key(|&(tick, generation, _)| (tick, generation));
+        }
+        wakers.extend(fired.drain(..).map(|(_, _, waker)| waker));
+        self.fired = fired;
     }
 
     /// Removes every entry, returning their wakers (runtime shutdown).
@@ -460,6 +497,82 @@ mod tests {
         assert_eq!(wakers.len(), 1);
         assert!(!wheel.is_armed(b));
         assert_eq!(wheel.next_deadline(), None);
+    }
+
+    /// A waker that records its number in `log` when woken.
+    fn logging_waker(n: usize, log: &std::sync::Arc<std::sync::Mutex<Vec<usize>>>) -> Waker {
+        struct Logger(usize, std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+        impl std::task::Wake for Logger {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.1.lock().unwrap().push(self.0);
+            }
+        }
+        Waker::from(std::sync::Arc::new(Logger(n, log.clone())))
+    }
+
+    #[test]
+    fn same_deadline_fires_in_arming_order() {
+        // Regression: a slot was a stack, so equal deadlines fired newest first.
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let log = Default::default();
+        for n in 0..5 {
+            wheel.insert(at(base, 10), &logging_waker(n, &log)).unwrap();
+        }
+        let mut wakers = Vec::new();
+        wheel.process(at(base, 10), &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn fires_by_deadline_then_arming_order_across_levels_and_cascades() {
+        // Entries armed at various times for deadlines spread over three levels, with the
+        // wheel advanced in irregular jumps (several slots and levels per `process`): each
+        // batch must come out sorted by (deadline, arming order), and batches in time order.
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let log: std::sync::Arc<std::sync::Mutex<Vec<usize>>> = Default::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let mut deadline_of = Vec::new();
+        let mut now = 0;
+        let rounds = if cfg!(miri) { 40 } else { 2_000 };
+        for _ in 0..rounds {
+            for _ in 0..4 {
+                // Few distinct deadlines, so ties are common, some far enough to cascade.
+                let tick =
+                    now + 1 + [rand(8), 4_000 + rand(4) * 50, 300_000 + rand(3)][rand(3) as usize];
+                let n = deadline_of.len();
+                deadline_of.push(tick);
+                wheel
+                    .insert(at(base, tick), &logging_waker(n, &log))
+                    .unwrap();
+            }
+            now += [1, 7, 700, 5_000][rand(4) as usize];
+            let mut wakers = Vec::new();
+            wheel.process(at(base, now), &mut wakers);
+            wakers.into_iter().for_each(Waker::wake);
+        }
+        let mut wakers = Vec::new();
+        wheel.process(at(base, now + 1_000_000), &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+        let fired = log.lock().unwrap().clone();
+        assert_eq!(fired.len(), deadline_of.len(), "every entry fires once");
+        for pair in fired.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            assert!(
+                (deadline_of[a], a) < (deadline_of[b], b),
+                "entry {a} (tick {}) fired before entry {b} (tick {})",
+                deadline_of[a],
+                deadline_of[b]
+            );
+        }
     }
 
     #[test]
