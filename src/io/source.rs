@@ -117,6 +117,10 @@ impl<S: mio::event::Source> IoSource<S> {
     /// or [`read_with`](Self::read_with) returns `WouldBlock`, so this may be `Ready` while
     /// a read would still block.
     ///
+    /// Several tasks may wait for the same direction: each `Pending` adds the context's
+    /// waker (unless that task's is there already), and the next readiness event wakes
+    /// them all.
+    ///
     /// # Errors
     ///
     /// Fails if the registration is gone (it never is while `self` lives).
@@ -125,10 +129,15 @@ impl<S: mio::event::Source> IoSource<S> {
     ///
     /// ```
     /// use std::future::poll_fn;
+    /// use std::io::{Read, Write};
     /// evloop::run(async {
-    ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
+    ///     let (a, mut b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
-    ///     poll_fn(|cx| a.poll_writable(cx)).await.unwrap();
+    ///     b.write_all(b"hi").unwrap();
+    ///     poll_fn(|cx| a.poll_readable(cx)).await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(a.read_with(|s| (&*s).read(&mut buf)).await.unwrap(), 2);
+    ///     assert_eq!(&buf, b"hi");
     /// });
     /// ```
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

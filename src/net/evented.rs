@@ -72,7 +72,7 @@ impl<S: mio::event::Source> Evented<S> {
 
     /// Runs `op` once if the source may be ready; `WouldBlock` otherwise, or when `op` says
     /// so (which clears the readiness, so a later wait really waits). Stores no waker, so it
-    /// never displaces a task waiting on this source.
+    /// never wakes or disturbs a task waiting on this source.
     pub(crate) fn try_io<R>(
         &self,
         direction: Direction,

@@ -49,10 +49,13 @@
 //! * A new socket starts out "ready": the first operation finds out.
 //! * A spurious wake-up (ready, but the operation says `WouldBlock`) clears the readiness and
 //!   waits again: no busy loop.
-//! * End-of-file, hang-up and error are sticky: once seen, reads return 0 or the error at
-//!   once, never wait.
-//! * Each direction remembers one waiting task: one task may read while another writes, but
-//!   two concurrent readers (or writers) of one socket are not supported.
+//! * End-of-file and hang-up are sticky: once seen, reads return 0 or the error at once,
+//!   never wait. An error event is not sticky: the next operation returns the error (a
+//!   connected UDP socket's ICMP "port unreachable", say) and later ones wait again.
+//! * Each direction keeps a list of waiting tasks (the first stored inline): one task may
+//!   read while another writes, and several may read (or write) at once, as several
+//!   receivers on one shared `UdpSocket` do. A readiness event wakes every task waiting for
+//!   that direction; those that find nothing wait again.
 //! * `try_read` / `try_write` (and `try_*` in general) run the operation once when the
 //!   socket may be ready and clear readiness on `WouldBlock`. When the socket is known not to
 //!   be ready they return `WouldBlock` without a system call. They store no waker, so they

@@ -16,8 +16,10 @@ use crate::reactor::Direction;
 /// [`recv_from`](Self::recv_from). After [`connect`](Self::connect) it has a default peer
 /// for [`send`](Self::send) / [`recv`](Self::recv) and only receives from that peer.
 ///
-/// All methods take `&self`: one task may send while another receives (for instance through
-/// an `Rc<UdpSocket>`); two tasks receiving at once is not supported.
+/// All methods take `&self`, and any number of tasks may use one socket at once (through an
+/// `Rc<UdpSocket>`): several tasks may wait in `recv` on the same socket, the usual shape
+/// of a UDP server. Each arriving datagram goes to exactly one of them; a readiness event
+/// wakes all the waiting receivers, and those that find nothing wait again.
 ///
 /// # Examples
 ///

@@ -16,8 +16,12 @@
 //!   that moved fewer bytes than asked where that proves the buffer drained or full
 //!   ([`Registration::poll_transfer`]). A clear carries the event tick it
 //!   saw, so it never erases readiness that arrived after it (the tick changed).
-//! * `READ_CLOSED`, `WRITE_CLOSED` and `ERROR` are sticky: once the peer closed, reads return
-//!   EOF or an error, never `WouldBlock`.
+//! * `READ_CLOSED` and `WRITE_CLOSED` are sticky: once the peer closed, reads return EOF or
+//!   an error, never `WouldBlock`. `ERROR` is cleared like readiness: a datagram socket
+//!   reports an ICMP error once (the next `recv` returns it) and then waits again.
+//! * Several tasks may wait on one direction of a source (readers of a shared socket): each
+//!   direction keeps a list of wakers (the first inline) and an event wakes all of them,
+//!   as tokio's `readable()` does. The ones that find nothing register again.
 //! * `turn` collects wakers and returns them; the caller wakes them after releasing the
 //!   reactor's borrow (wake outside the borrow).
 

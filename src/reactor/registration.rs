@@ -176,7 +176,7 @@ impl Registration {
     }
 
     /// Runs `op` once if the source may be ready in `direction`, without storing any waker
-    /// (so it never displaces a task waiting on this source); `WouldBlock` if it is not
+    /// (it adds no waiter to the source); `WouldBlock` if it is not
     /// ready, or if `op` says so (which clears the readiness it saw).
     pub(crate) fn try_io<R>(
         &self,

@@ -13,8 +13,10 @@ pub(crate) const ERROR: u8 = 1 << 4;
 /// Bits that satisfy a reader, and a writer.
 pub(crate) const READ_INTEREST: u8 = READABLE | READ_CLOSED | ERROR;
 pub(crate) const WRITE_INTEREST: u8 = WRITABLE | WRITE_CLOSED | ERROR;
-/// Bits a clear never removes.
-pub(crate) const STICKY: u8 = READ_CLOSED | WRITE_CLOSED | ERROR;
+/// Bits a clear never removes: end-of-stream and hang-up. `ERROR` is not sticky: a
+/// datagram socket reports an ICMP error (a refused port) once, through the next `recv`,
+/// and then goes back to waiting; a sticky error bit made an idle `recv` spin.
+pub(crate) const STICKY: u8 = READ_CLOSED | WRITE_CLOSED;
 
 /// Readiness and waiters of one source, shared (`Rc`) by the reactor's slab and the
 /// source's [`Registration`](super::Registration): the reactor sets readiness from events,
@@ -25,8 +27,8 @@ pub(crate) struct ScheduledIo {
     readiness: Cell<u8>,
     /// Incremented by every event, so a clear can tell whether readiness changed since.
     tick: Cell<u32>,
-    reader: Cell<Option<Waker>>,
-    writer: Cell<Option<Waker>>,
+    reader: Cell<Waiters>,
+    writer: Cell<Waiters>,
     /// Set once the reactor let go of the source: no event will ever come.
     released: Cell<bool>,
 }
@@ -39,8 +41,8 @@ impl ScheduledIo {
             // from registration on, so start optimistic: the first operation finds out.
             readiness: Cell::new(READABLE | WRITABLE),
             tick: Cell::new(0),
-            reader: Cell::new(None),
-            writer: Cell::new(None),
+            reader: Cell::new(Waiters::default()),
+            writer: Cell::new(Waiters::default()),
             released: Cell::new(false),
         }
     }
@@ -65,21 +67,18 @@ impl ScheduledIo {
         self.released.get()
     }
 
-    /// Stores `waker` as the waiter of one direction (`write`: the writer), unless an
-    /// equivalent one is stored. The waker replaced is dropped after the slot is set.
+    /// Adds `waker` to the waiters of one direction (`write`: the writers), unless an
+    /// equivalent one is there already. Several tasks may wait on one direction (readers of
+    /// a shared socket); every one of them is woken by the next event for it.
     pub(crate) fn store_waker(&self, write: bool, waker: &Waker) {
         let slot = if write { &self.writer } else { &self.reader };
-        match slot.take() {
-            Some(stored) if stored.will_wake(waker) => slot.set(Some(stored)),
-            old => {
-                slot.set(Some(waker.clone()));
-                drop(old);
-            }
-        }
+        let mut waiters = slot.take();
+        waiters.add(waker);
+        slot.set(waiters);
     }
 
     /// Marks the source released and gives back its wakers (to drop outside any borrow).
-    pub(crate) fn release(&self) -> [Option<Waker>; 2] {
+    pub(crate) fn release(&self) -> [Waiters; 2] {
         self.released.set(true);
         [self.reader.take(), self.writer.take()]
     }
@@ -105,13 +104,62 @@ impl ScheduledIo {
         self.readiness.set(self.readiness.get() | bits);
         self.tick.set(self.tick.get().wrapping_add(1));
         if bits & READ_INTEREST != 0 {
-            if let Some(waker) = self.reader.take() {
-                wakers.push(waker);
-            }
+            Self::drain(&self.reader, wakers);
         }
         if bits & WRITE_INTEREST != 0 {
-            if let Some(waker) = self.writer.take() {
-                wakers.push(waker);
+            Self::drain(&self.writer, wakers);
+        }
+    }
+
+    /// Moves every waiter of one direction onto `wakers`, oldest first.
+    #[inline]
+    fn drain(slot: &Cell<Waiters>, wakers: &mut Vec<Waker>) {
+        let mut waiters = slot.take();
+        waiters.drain_into(wakers);
+        slot.set(waiters);
+    }
+}
+
+/// The tasks waiting on one direction of a source, in the order they registered. The
+/// first waker is stored inline, so the common case (one reader, one writer) costs what a
+/// single waker slot costs; a list is allocated only when a second, different task waits,
+/// and it is kept (emptied) for the next time.
+///
+/// Waiters are never removed one by one (a `read` future dropped while waiting leaves its
+/// waker): the next event for the direction wakes and removes them all, and a task that
+/// registers again is not added twice (`will_wake`). So the list holds at most one waker
+/// per task that waited since the last event.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    first: Option<Waker>,
+    more: Option<Box<Vec<Waker>>>,
+}
+
+impl Waiters {
+    #[inline]
+    fn add(&mut self, waker: &Waker) {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(first) if first.will_wake(waker) => {}
+            Some(_) => self.add_more(waker),
+        }
+    }
+
+    /// A second (or later) task waits on this direction.
+    #[cold]
+    fn add_more(&mut self, waker: &Waker) {
+        let more = self.more.get_or_insert_with(Default::default);
+        if !more.iter().any(|w| w.will_wake(waker)) {
+            more.push(waker.clone());
+        }
+    }
+
+    #[inline]
+    fn drain_into(&mut self, wakers: &mut Vec<Waker>) {
+        if let Some(first) = self.first.take() {
+            wakers.push(first);
+            if let Some(more) = &mut self.more {
+                wakers.append(more);
             }
         }
     }

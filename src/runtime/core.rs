@@ -40,7 +40,7 @@ use super::introspect::Stats;
 use super::shared::{Remote, Shared};
 use crate::reactor::Reactor;
 use crate::task::store::{
-    ABORT, COMPLETE, DETACHED, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
+    ABORT, COMPLETE, DETACHED, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
 };
 use crate::task::waker::task_waker;
 use crate::task::{Id, JoinHandle, RawTask, TaskCell};
@@ -60,6 +60,10 @@ pub(crate) struct Core {
     pub(crate) reactor: RefCell<Reactor>,
     pub(crate) shared: Arc<Shared>,
     pub(crate) config: Config,
+    /// The address of the current `block_on` future: `MAIN_KEY` and a generation of its own,
+    /// so that the waker of an earlier `block_on` future (of this runtime or of a dropped
+    /// one with the same tag) does not wake this one.
+    main_id: Cell<TaskId>,
     /// The `block_on` future is in the run queue.
     main_woken: Cell<bool>,
     /// The task being polled.
@@ -91,6 +95,7 @@ impl Core {
     pub(crate) fn new(
         id: u64,
         tag: u16,
+        generation: u32,
         reactor: Reactor,
         shared: Arc<Shared>,
         config: Config,
@@ -99,7 +104,11 @@ impl Core {
         Core {
             id,
             tag,
-            tasks: RefCell::new(TaskStore::default()),
+            main_id: Cell::new(TaskId {
+                key: MAIN_KEY,
+                generation: 0,
+            }),
+            tasks: RefCell::new(TaskStore::new(generation)),
             timers: RefCell::new(Wheel::new(created)),
             reactor: RefCell::new(reactor),
             shared,
@@ -126,9 +135,15 @@ impl Core {
         self.main_location.set(Location::caller());
         self.reraise_unhandled_panic();
         let mut future = pin!(future);
-        let waker = task_waker(self.tag, TaskId::MAIN);
+        let main_id = TaskId {
+            key: MAIN_KEY,
+            generation: self.tasks.borrow_mut().take_generation(),
+        };
+        self.main_id.set(main_id);
+        self.main_woken.set(false);
+        let waker = task_waker(self.tag, main_id);
         let mut cx = Context::from_waker(&waker);
-        self.wake_local(TaskId::MAIN);
+        self.wake_local(main_id);
         // Polls left before the loop must look at I/O and timers again.
         let mut budget = self.config.event_interval;
         loop {
@@ -136,7 +151,7 @@ impl Core {
             while budget > 0 {
                 let next = self.tasks.borrow_mut().pop();
                 match next {
-                    Some(TaskId::MAIN) => {
+                    Some(id) if id.is_main() => {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
                         if let Poll::Ready(output) = self.poll_main(future.as_mut(), &mut cx) {
@@ -333,9 +348,11 @@ impl Core {
 
     /// Same-thread wake: queue the task (or flag the `block_on` future).
     pub(crate) fn wake_local(&self, id: TaskId) {
-        if id == TaskId::MAIN {
-            if !self.main_woken.replace(true) {
-                self.tasks.borrow_mut().push_back(TaskId::MAIN);
+        if id.is_main() {
+            // Only the current `block_on` future's id; a stale one (same key, earlier
+            // generation) wakes nothing.
+            if id == self.main_id.get() && !self.main_woken.replace(true) {
+                self.tasks.borrow_mut().push_back(id);
             }
         } else {
             self.tasks.borrow_mut().schedule(id);

@@ -118,9 +118,9 @@ impl Runtime {
         };
         let blocking = BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive);
         let shared = Arc::new(Shared::new(waker, blocking));
-        let tag = shared::register(shared.clone())?;
+        let (tag, generation) = shared::register(shared.clone())?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let core = Core::new(id, tag, reactor, shared, config);
+        let core = Core::new(id, tag, generation, reactor, shared, config);
         Ok(Runtime {
             core: Rc::new(core),
             #[cfg(feature = "sigquit")]
@@ -212,7 +212,7 @@ impl Drop for Runtime {
         #[cfg(feature = "sigquit")]
         drop(self.sigquit.take());
         self.core.shutdown();
-        shared::unregister(self.core.tag);
+        shared::unregister(self.core.tag, self.core.tasks.borrow().next_generation());
     }
 }
 

@@ -97,22 +97,34 @@ impl Shared {
     }
 }
 
-/// Every live runtime's `Shared`, indexed by tag.
-static REGISTRY: Mutex<Vec<Option<Arc<Shared>>>> = Mutex::new(Vec::new());
+/// One tag of the registry: the runtime using it, if any, and the generation counter its
+/// next runtime starts from.
+#[derive(Default)]
+struct TagSlot {
+    runtime: Option<Arc<Shared>>,
+    /// Where the last runtime of this tag left its spawn counter. The next one continues
+    /// from here, so stale wakers of the last one (same tag, same keys) name no task of the
+    /// new one (see `task/waker.rs`, "Identity").
+    next_generation: u32,
+}
 
-fn registry() -> MutexGuard<'static, Vec<Option<Arc<Shared>>>> {
+/// Every tag ever handed out, indexed by tag.
+static REGISTRY: Mutex<Vec<TagSlot>> = Mutex::new(Vec::new());
+
+fn registry() -> MutexGuard<'static, Vec<TagSlot>> {
     REGISTRY
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Gives `shared` a tag, so wakers can find it from any thread.
-pub(crate) fn register(shared: Arc<Shared>) -> std::io::Result<u16> {
+/// Gives `shared` a tag, so wakers can find it from any thread. Returns the tag and the
+/// generation its task store starts from.
+pub(crate) fn register(shared: Arc<Shared>) -> std::io::Result<(u16, u32)> {
     let mut runtimes = registry();
-    let tag = match runtimes.iter().position(Option::is_none) {
+    let tag = match runtimes.iter().position(|slot| slot.runtime.is_none()) {
         Some(free) => free,
         None if runtimes.len() < MAX_RUNTIMES => {
-            runtimes.push(None);
+            runtimes.push(TagSlot::default());
             runtimes.len() - 1
         }
         None => {
@@ -121,20 +133,28 @@ pub(crate) fn register(shared: Arc<Shared>) -> std::io::Result<u16> {
             )));
         }
     };
-    runtimes[tag] = Some(shared);
-    Ok(tag as u16)
+    runtimes[tag].runtime = Some(shared);
+    Ok((tag as u16, runtimes[tag].next_generation))
 }
 
-/// Frees a tag. Wakers that still carry it find nothing, or (once reused) cause a spurious
-/// wake in the new runtime, which is harmless.
-pub(crate) fn unregister(tag: u16) {
-    let removed = registry()[tag as usize].take();
+/// Frees a tag, keeping `next_generation` (the runtime's spawn counter) for the tag's next
+/// runtime. Wakers that still carry the tag find nothing, or a runtime whose tasks have
+/// other generations.
+pub(crate) fn unregister(tag: u16, next_generation: u32) {
+    let removed = {
+        let mut runtimes = registry();
+        let slot = &mut runtimes[tag as usize];
+        slot.next_generation = next_generation;
+        slot.runtime.take()
+    };
     drop(removed);
 }
 
 /// Wakes task `id` of the runtime tagged `tag`, from any thread.
 pub(crate) fn remote_wake(tag: u16, id: TaskId) {
-    let shared = registry().get(tag as usize).cloned().flatten();
+    let shared = registry()
+        .get(tag as usize)
+        .and_then(|slot| slot.runtime.clone());
     if let Some(shared) = shared {
         let _ = shared.push(Remote::Wake(id));
     }

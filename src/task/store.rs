@@ -15,12 +15,16 @@ use slab::Slab;
 use super::{Id, RawTask};
 use crate::debug::{TaskInfo, WaitingOn};
 
-/// Bits of a generation that fit in a waker (see `waker.rs`). Wrapping is harmless: at worst
-/// a waker kept across 2^20 reuses of one slot causes one spurious wake.
-pub(crate) const GENERATION_MASK: u32 = (1 << 20) - 1;
+/// Bits of a generation that fit in a waker (see `waker.rs`): 28, so a generation comes
+/// back only after 2^28 (~268 million) spawns on runtimes of the same tag.
+pub(crate) const GENERATION_MASK: u32 = (1 << 28) - 1;
 
-/// Slab key reserved for the future passed to `block_on` (it is not stored in the slab).
-pub(crate) const MAIN_KEY: u32 = u32::MAX;
+/// Bits of a slab key that fit in a waker: 24.
+pub(crate) const KEY_BITS: u32 = 24;
+
+/// Slab key reserved for the future passed to `block_on` (it is not stored in the slab); the
+/// largest key a waker can carry, so live tasks use keys below it (16,777,215 at once).
+pub(crate) const MAIN_KEY: u32 = (1 << KEY_BITS) - 1;
 
 /// Address of a task: slab key plus the generation of that key when the task was spawned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,11 +34,11 @@ pub(crate) struct TaskId {
 }
 
 impl TaskId {
-    /// The id that wakes the `block_on` future.
-    pub(crate) const MAIN: TaskId = TaskId {
-        key: MAIN_KEY,
-        generation: 0,
-    };
+    /// Whether this id names a `block_on` future (of this or of an earlier call; the
+    /// generation tells which).
+    pub(crate) fn is_main(self) -> bool {
+        self.key == MAIN_KEY
+    }
 }
 
 pub(crate) const QUEUED: u8 = 1;
@@ -138,13 +142,17 @@ impl Slot {
 }
 
 /// The slab of tasks and the FIFO of task ids ready to run.
-#[derive(Default)]
 pub(crate) struct TaskStore {
     slots: Slab<Slot>,
-    /// Spawn counter (masked): the next task's generation. One counter for all keys rather
-    /// than one per key saves a memory access per spawn and removal; a key's successive
-    /// occupants still get different generations unless exactly a multiple of 2^20 spawns
-    /// apart, and then a stale waker causes at most a spurious poll.
+    /// Spawn counter (masked): the next task's (or `block_on` future's) generation. One
+    /// counter for all keys rather than one per key saves a memory access per spawn and
+    /// removal. It starts where the previous runtime with the same tag left off (the
+    /// registry keeps it, see `runtime/shared.rs`), so an address (tag, key, generation)
+    /// names one task of one runtime until 2^28 more spawns on that tag: a waker that
+    /// outlives its task, or its runtime, wakes nothing for that long. Only a waker kept
+    /// across 2^28 spawns can meet its generation again, and then wakes (once per wake) the
+    /// task that holds the same key and generation at that moment: a spurious poll, which
+    /// the `Future` contract allows.
     next_generation: u32,
     run_queue: VecDeque<TaskId>,
     /// Tasks woken by a timer: they run before `run_queue`, in the order their timers fired.
@@ -160,6 +168,32 @@ pub(crate) struct TaskStore {
 }
 
 impl TaskStore {
+    /// An empty store whose first generation is `generation` (the tag's saved counter).
+    pub(crate) fn new(generation: u32) -> Self {
+        TaskStore {
+            slots: Slab::new(),
+            next_generation: generation & GENERATION_MASK,
+            run_queue: VecDeque::new(),
+            urgent: VecDeque::new(),
+            urgent_mode: false,
+            next_id: 0,
+            retired_polls: 0,
+            busy_nanos: Vec::new(),
+        }
+    }
+
+    /// Takes a generation from the spawn counter (each `block_on` future gets its own).
+    pub(crate) fn take_generation(&mut self) -> u32 {
+        let generation = self.next_generation;
+        self.next_generation = (generation + 1) & GENERATION_MASK;
+        generation
+    }
+
+    /// The generation the next spawn would get (saved for the tag's next runtime).
+    pub(crate) fn next_generation(&self) -> u32 {
+        self.next_generation
+    }
+
     /// Stores a new task, already queued to run, and returns its address.
     pub(crate) fn insert(
         &mut self,

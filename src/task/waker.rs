@@ -3,7 +3,7 @@
 //! # Design
 //!
 //! An evloop waker carries no pointer at all: its data word *is* the task's address, packed
-//! as `runtime tag (12 bits) | generation (20 bits) | slab key (32 bits)`. So creating,
+//! as `runtime tag (12 bits) | generation (28 bits) | slab key (24 bits)`. So creating,
 //! cloning and dropping a waker cost nothing (no allocation, no reference count, no atomic
 //! read-modify-write), and the waker is trivially `Send + Sync`: it holds only an integer.
 //!
@@ -15,8 +15,21 @@
 //!   pushed on its thread-safe inject queue and `mio::Waker` wakes the loop from
 //!   `epoll_wait`.
 //!
-//! A stale waker (the task finished, or its runtime is gone and the tag was reused) wakes
-//! nothing or, at worst, causes one spurious poll, which the `Future` contract allows.
+//! # Identity
+//!
+//! An address names one task of one runtime for as long as a waker can plausibly be kept:
+//!
+//! * a slab key is reused at once, but with a new generation (one counter per runtime);
+//! * a tag is reused by the next runtime created once its runtime is dropped, but that
+//!   runtime's counter starts where the previous one of the tag stopped (the registry in
+//!   `runtime/shared.rs` keeps it), so it never hands out a generation the previous one
+//!   used recently;
+//! * each `block_on` call takes a generation of its own for its future.
+//!
+//! So a stale waker (its task finished, or its runtime is gone) wakes nothing until 2^28
+//! (~268 million) more spawns have happened on runtimes of its tag. Only a waker kept that
+//! long can meet its generation again, and then each wake of it causes one spurious poll of
+//! the task holding that key and generation, which the `Future` contract allows.
 //!
 //! # Portability
 //!
@@ -24,7 +37,7 @@
 
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::store::{GENERATION_MASK, TaskId};
+use super::store::{GENERATION_MASK, KEY_BITS, MAIN_KEY, TaskId};
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("evloop packs task addresses into a 64-bit usize; 32-bit targets are not supported");
@@ -34,16 +47,26 @@ pub(crate) const MAX_RUNTIMES: usize = 1 << 12;
 
 const VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
 
+/// Lowest bit of the generation in a waker's data word.
+const GENERATION_SHIFT: u32 = KEY_BITS;
+/// Lowest bit of the runtime tag in a waker's data word.
+const TAG_SHIFT: u32 = KEY_BITS + 28;
+const _: () = assert!(GENERATION_MASK == (1 << (TAG_SHIFT - GENERATION_SHIFT)) - 1);
+const _: () = assert!(MAX_RUNTIMES == 1 << (64 - TAG_SHIFT));
+
 /// Packs a task address into a waker's data word.
 fn pack(tag: u16, id: TaskId) -> usize {
-    ((tag as usize) << 52) | (((id.generation & GENERATION_MASK) as usize) << 32) | id.key as usize
+    debug_assert!(id.key <= MAIN_KEY, "slab keys stay below 2^24");
+    ((tag as usize) << TAG_SHIFT)
+        | (((id.generation & GENERATION_MASK) as usize) << GENERATION_SHIFT)
+        | (id.key & MAIN_KEY) as usize
 }
 
 /// Inverse of [`pack`].
 fn unpack(bits: usize) -> (u16, TaskId) {
-    let tag = (bits >> 52) as u16;
-    let generation = ((bits >> 32) as u32) & GENERATION_MASK;
-    let key = bits as u32;
+    let tag = (bits >> TAG_SHIFT) as u16;
+    let generation = ((bits >> GENERATION_SHIFT) as u32) & GENERATION_MASK;
+    let key = (bits as u32) & MAIN_KEY;
     (tag, TaskId { key, generation })
 }
 
@@ -80,6 +103,11 @@ mod tests {
             generation: GENERATION_MASK,
         };
         assert_eq!(unpack(pack(4095, id)), (4095, id));
-        assert_eq!(unpack(pack(0, TaskId::MAIN)), (0, TaskId::MAIN));
+        let main = TaskId {
+            key: MAIN_KEY,
+            generation: 7,
+        };
+        assert_eq!(unpack(pack(0, main)), (0, main));
+        assert!(unpack(pack(4095, main)).1.is_main());
     }
 }

@@ -20,8 +20,9 @@ use crate::reactor::Direction;
 /// (so the `futures-util` extension traits, `BufReader`, `copy`, ... work on it).
 ///
 /// One task may read while another writes (through `&TcpStream`, an `Rc`, or
-/// [`into_split`](Self::into_split)); two tasks reading at once (or writing at once) is not
-/// supported: each direction remembers one waiting task.
+/// [`into_split`](Self::into_split)). Several tasks may also wait to read (or to write) at
+/// once: each direction keeps every waiting task and a readiness event wakes them all
+/// (which bytes each reader gets is then a matter of who runs first).
 ///
 /// Dropping the stream closes the connection.
 ///

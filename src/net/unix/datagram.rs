@@ -12,7 +12,8 @@ use crate::reactor::Direction;
 /// A Unix-domain datagram socket: asyncio's `create_datagram_endpoint(family=AF_UNIX)`.
 ///
 /// Datagrams keep their boundaries and are reliable and ordered on one machine. All
-/// methods take `&self`; one task may send while another receives.
+/// methods take `&self`; several tasks may send and receive on one socket at once (each
+/// datagram goes to exactly one receiver; see [`UdpSocket`](super::UdpSocket)).
 ///
 /// # Examples
 ///
