@@ -10,8 +10,11 @@
 //! task through its waker, that is, through the cross-thread path (inject queue +
 //! `mio::Waker`), so a parked loop wakes up.
 //!
-//! When the runtime is dropped, queued jobs that did not start are dropped; running jobs
-//! finish on their thread (a thread cannot be interrupted), and their workers then exit.
+//! When the runtime is dropped, queued jobs that did not start are dropped, and the drop
+//! joins every worker that is not running a job (idle ones exit at once when told), waiting
+//! [`JOIN_IDLE_LIMIT`] at most, so that a leak checker or a test counting threads sees them
+//! gone. A worker running a job cannot be interrupted: it is detached, finishes its job on
+//! its thread and then exits; its result goes nowhere.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -19,11 +22,15 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::task::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
+
+/// How long dropping a runtime waits for its idle workers to exit (they are told at once,
+/// so this bounds only a machine that does not schedule them).
+const JOIN_IDLE_LIMIT: Duration = Duration::from_secs(1);
 
 struct PoolState {
     queue: VecDeque<Job>,
@@ -31,12 +38,19 @@ struct PoolState {
     idle: usize,
     /// Idle workers already signalled for queued jobs.
     notified: usize,
+    /// Workers running a job now.
+    busy: usize,
+    /// The join handles of the workers started (finished ones are joined as they are
+    /// found, so this stays as long as the live workers).
+    workers: Vec<std::thread::JoinHandle<()>>,
     shutdown: bool,
 }
 
 struct PoolInner {
     state: Mutex<PoolState>,
     work: Condvar,
+    /// Signalled by each worker that exits.
+    exited: Condvar,
     max_threads: usize,
     keep_alive: Duration,
 }
@@ -63,9 +77,12 @@ impl BlockingPool {
                     threads: 0,
                     idle: 0,
                     notified: 0,
+                    busy: 0,
+                    workers: Vec::new(),
                     shutdown: false,
                 }),
                 work: Condvar::new(),
+                exited: Condvar::new(),
                 max_threads,
                 keep_alive,
             }),
@@ -88,19 +105,35 @@ impl BlockingPool {
             let started = std::thread::Builder::new()
                 .name("evloop-blocking".into())
                 .spawn(move || worker(&inner));
-            if let Err(err) = started {
-                state.threads -= 1;
-                if state.threads == 0 {
-                    // No thread will ever take the job: give it back as an error.
-                    drop(state.queue.pop_back());
-                    return Err(err);
+            match started {
+                Ok(handle) => {
+                    // Join the workers that exited since (keep-alive), so the list stays short.
+                    let (finished, running): (Vec<_>, Vec<_>) = std::mem::take(&mut state.workers)
+                        .into_iter()
+                        .partition(|worker| worker.is_finished());
+                    state.workers = running;
+                    state.workers.push(handle);
+                    drop(state);
+                    for worker in finished {
+                        let _ = worker.join();
+                    }
+                    return Ok(());
+                }
+                Err(err) => {
+                    state.threads -= 1;
+                    if state.threads == 0 {
+                        // No thread will ever take the job: give it back as an error.
+                        drop(state.queue.pop_back());
+                        return Err(err);
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    /// Drops queued jobs and tells the workers to exit once idle.
+    /// Drops the queued jobs, tells the workers to exit and joins those not running a job
+    /// (waiting [`JOIN_IDLE_LIMIT`] at most); workers busy with a job are detached.
     pub(crate) fn shutdown(&self) {
         let queued = {
             let mut state = self.inner.lock();
@@ -109,6 +142,37 @@ impl BlockingPool {
         };
         self.inner.work.notify_all();
         drop(queued);
+        let deadline = Instant::now() + JOIN_IDLE_LIMIT;
+        let mut state = self.inner.lock();
+        while state.threads > state.busy {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            state = self
+                .inner
+                .exited
+                .wait_timeout(state, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+        let mut workers = std::mem::take(&mut state.workers);
+        let busy = state.busy;
+        drop(state);
+        // The workers not running a job have left their loop and are returning: join them.
+        // Which ones those are is known only once they are finished, unless none is busy.
+        loop {
+            let (finished, running): (Vec<_>, Vec<_>) = workers
+                .into_iter()
+                .partition(|worker| busy == 0 || worker.is_finished());
+            for worker in finished {
+                let _ = worker.join();
+            }
+            workers = running;
+            if workers.len() <= busy || Instant::now() >= deadline {
+                break; // the rest run a job: detached, they exit after it
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Number of worker threads alive.
@@ -122,9 +186,11 @@ fn worker(inner: &PoolInner) {
     let mut state = inner.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
+            state.busy += 1;
             drop(state);
             job(); // panics are caught inside the job
             state = inner.lock();
+            state.busy -= 1;
             continue;
         }
         if state.shutdown {
@@ -145,6 +211,8 @@ fn worker(inner: &PoolInner) {
         }
     }
     state.threads -= 1;
+    drop(state);
+    inner.exited.notify_all();
 }
 
 struct Cell<T> {

@@ -165,3 +165,71 @@ fn debug_output() {
     assert!(format!("{tx:?}").contains("len: 1"));
     assert!(format!("{rx:?}").contains("senders: 1"));
 }
+
+#[test]
+#[cfg_attr(miri, ignore)] // 1,000 cross-thread hand-offs: slow under Miri
+fn bounded_remote_channel_blocks_a_producer_that_outruns_the_loop() {
+    evloop::run(async {
+        let (tx, mut rx) = evloop::channel::remote::bounded(8);
+        let producer = std::thread::spawn(move || {
+            for i in 0..1_000u32 {
+                tx.send(i).unwrap();
+            }
+        });
+        let mut next = 0;
+        while let Some(i) = rx.recv().await {
+            assert_eq!(i, next, "in order");
+            assert!(
+                rx.len() <= 8,
+                "{} values queued in a bounded(8) channel",
+                rx.len()
+            );
+            next += 1;
+            if next % 100 == 0 {
+                // A slow consumer: the producer must wait, not queue more.
+                evloop::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+        assert_eq!(next, 1_000);
+        producer.join().unwrap();
+    });
+}
+
+#[test]
+fn bounded_remote_try_send_full_and_closed() {
+    use evloop::channel::TrySendError;
+    let (tx, mut rx) = evloop::channel::remote::bounded(2);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert!(matches!(tx.try_send(3), Err(TrySendError::Full(3))));
+    assert_eq!(rx.try_recv(), Ok(1));
+    tx.try_send(3).unwrap();
+    drop(rx);
+    assert!(matches!(tx.try_send(4), Err(TrySendError::Closed(4))));
+    assert!(tx.send(5).is_err());
+}
+
+#[test]
+fn a_sender_blocked_on_a_full_channel_gets_its_value_back_when_the_receiver_goes() {
+    let (tx, rx) = evloop::channel::remote::bounded(1);
+    tx.send(1).unwrap();
+    let blocked = std::thread::spawn(move || tx.send(2));
+    std::thread::sleep(std::time::Duration::from_millis(20)); // it waits for room
+    drop(rx);
+    let evloop::channel::SendError(value) = blocked.join().unwrap().unwrap_err();
+    assert_eq!(value, 2);
+}
+
+#[test]
+fn blocking_send_on_a_loop_thread_panics_with_advice() {
+    let (tx, _rx) = evloop::channel::remote::bounded(1);
+    tx.send(1).unwrap();
+    let message = support::panic_message(|| evloop::run(async { tx.send(2).unwrap() }));
+    assert!(message.contains("use try_send"), "{message}");
+}
+
+#[test]
+#[should_panic(expected = "bounded(0)")]
+fn bounded_zero_panics() {
+    let _ = evloop::channel::remote::bounded::<u8>(0);
+}

@@ -9,7 +9,7 @@
 //! | one value, once (asyncio's `Future.set_result`) | [`oneshot::channel`] |
 //! | every receiver sees every value | [`broadcast::channel`] |
 //! | receivers see the latest value | [`watch::channel`] |
-//! | from `std::thread`s / `spawn_blocking` into the loop | [`remote::channel`] |
+//! | from `std::thread`s / `spawn_blocking` into the loop | [`remote::channel`], [`remote::bounded`] (backpressure) |
 //!
 //! ```
 //! use evloop::channel::mpsc;

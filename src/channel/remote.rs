@@ -11,9 +11,13 @@
 //! `mio::Waker`), so it reaches a loop parked in the reactor with no timer armed: the
 //! receiving task needs nothing else to notice values.
 //!
-//! Unbounded: senders may be plain threads that cannot await, and backpressure across
-//! threads is better expressed by the producer (for instance a `std::sync::mpsc::sync_channel`
-//! of permits) than by blocking a thread inside `send`.
+//! Two flavours. [`channel`] is unbounded: `send` never blocks, for producers that must not
+//! wait (a signal handler thread, a callback of a C library) and that are known to be
+//! slower than the loop. [`bounded`] is the answer to a producer that outruns the loop: it
+//! holds at most `capacity` values, and `send` blocks the producing *thread* until the
+//! loop has taken one (as `std::sync::mpsc::sync_channel` does), while
+//! [`try_send`](RemoteSender::try_send) returns `Full` instead. The blocked senders wait on
+//! a `Condvar` that the receiver signals as it takes values.
 //!
 //! # Ground rules
 //!
@@ -26,28 +30,65 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
-pub use super::{SendError, TryRecvError};
+pub use super::{SendError, TryRecvError, TrySendError};
 
 struct Inner<T> {
     queue: VecDeque<T>,
+    /// `None`: unbounded.
+    capacity: Option<usize>,
+    /// Senders blocked in `send`, waiting for room.
+    blocked: usize,
     senders: usize,
     /// The receiver closed the channel or was dropped.
     closed: bool,
     waker: Option<Waker>,
 }
 
-struct Shared<T>(Mutex<Inner<T>>);
+impl<T> Inner<T> {
+    fn is_full(&self) -> bool {
+        self.capacity.is_some_and(|cap| self.queue.len() >= cap)
+    }
+}
+
+struct Shared<T> {
+    inner: Mutex<Inner<T>>,
+    /// Signalled when a value is taken (room) or the receiver goes (no room ever).
+    room: Condvar,
+}
 
 impl<T> Shared<T> {
+    fn new(capacity: Option<usize>) -> Arc<Self> {
+        Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                queue: VecDeque::new(),
+                capacity,
+                blocked: 0,
+                senders: 1,
+                closed: false,
+                waker: None,
+            }),
+            room: Condvar::new(),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
-        self.0
+        self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the next value, signalling a blocked sender that there is room.
+    fn pop(&self, inner: &mut Inner<T>) -> Option<T> {
+        let value = inner.queue.pop_front()?;
+        if inner.blocked > 0 {
+            self.room.notify_one();
+        }
+        Some(value)
     }
 }
 
@@ -79,12 +120,49 @@ impl<T> Shared<T> {
 /// ```
 #[doc(alias = "call_soon_threadsafe")]
 pub fn channel<T>() -> (RemoteSender<T>, RemoteReceiver<T>) {
-    let shared = Arc::new(Shared(Mutex::new(Inner {
-        queue: VecDeque::new(),
-        senders: 1,
-        closed: false,
-        waker: None,
-    })));
+    ends(Shared::new(None))
+}
+
+/// A remote channel that holds at most `capacity` values: a producer thread that outruns
+/// the loop blocks in [`send`](RemoteSender::send) until the receiving task has taken a
+/// value (or gets `Full` from [`try_send`](RemoteSender::try_send)).
+///
+/// # Panics
+///
+/// Panics if `capacity` is 0 (there would be no room for any value; use a capacity of 1
+/// for a hand-off).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::channel::remote;
+/// evloop::run(async {
+///     let (tx, mut rx) = remote::bounded(4);
+///     let producer = std::thread::spawn(move || {
+///         for i in 0..100 {
+///             tx.send(i).unwrap(); // blocks while 4 values wait for the loop
+///         }
+///     });
+///     let mut sum = 0;
+///     while let Some(i) = rx.recv().await {
+///         assert!(rx.len() <= 4);
+///         sum += i;
+///     }
+///     assert_eq!(sum, 4950);
+///     producer.join().unwrap();
+/// });
+/// ```
+#[track_caller]
+pub fn bounded<T>(capacity: usize) -> (RemoteSender<T>, RemoteReceiver<T>) {
+    assert!(
+        capacity > 0,
+        "remote::bounded(0): a channel needs room for at least one value; use bounded(1) for \
+         a hand-off, or remote::channel() for no bound"
+    );
+    ends(Shared::new(Some(capacity)))
+}
+
+fn ends<T>(shared: Arc<Shared<T>>) -> (RemoteSender<T>, RemoteReceiver<T>) {
     (
         RemoteSender {
             shared: shared.clone(),
@@ -111,12 +189,20 @@ pub struct RemoteSender<T> {
 }
 
 impl<T> RemoteSender<T> {
-    /// Sends `value` to the receiving task, waking it (and its loop, if parked). Never
-    /// blocks beyond a short lock.
+    /// Sends `value` to the receiving task, waking it (and its loop, if parked). On an
+    /// unbounded channel ([`channel`]) it never blocks beyond a short lock; on a full
+    /// [`bounded`] channel it blocks this thread until the receiver takes a value or goes.
     ///
     /// # Errors
     ///
-    /// [`SendError`] with the value if the receiver was closed or dropped.
+    /// [`SendError`] with the value if the receiver was closed or dropped (also while
+    /// blocked waiting for room).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the channel is bounded and full and this thread runs an evloop loop:
+    /// blocking it could deadlock (it may be the receiver's loop). Use
+    /// [`try_send`](Self::try_send) there.
     ///
     /// # Examples
     ///
@@ -125,17 +211,58 @@ impl<T> RemoteSender<T> {
     /// std::thread::spawn(move || tx.send(1).unwrap()).join().unwrap();
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
+    #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         let mut inner = self.shared.lock();
+        if inner.is_full() && !inner.closed {
+            assert!(
+                crate::runtime::current_core().is_none(),
+                "RemoteSender::send on a full bounded channel would block a thread that runs an \
+                 evloop loop; use try_send there (or send from a plain thread)"
+            );
+            inner.blocked += 1;
+            while inner.is_full() && !inner.closed {
+                inner = self
+                    .shared
+                    .room
+                    .wait(inner)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            inner.blocked -= 1;
+        }
         if inner.closed {
             return Err(SendError(value));
         }
-        inner.queue.push_back(value);
-        let waker = inner.waker.take();
-        drop(inner);
-        if let Some(waker) = waker {
-            waker.wake();
+        push(inner, value);
+        Ok(())
+    }
+
+    /// Sends `value` if the channel has room now; never blocks.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] with the value if a [`bounded`] channel is full,
+    /// [`TrySendError::Closed`] if the receiver was closed or dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::channel::{TrySendError, remote};
+    /// let (tx, mut rx) = remote::bounded(1);
+    /// assert!(tx.try_send(1).is_ok());
+    /// assert!(matches!(tx.try_send(2), Err(TrySendError::Full(2))));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(tx.try_send(3).is_ok());
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let inner = self.shared.lock();
+        if inner.closed {
+            return Err(TrySendError::Closed(value));
         }
+        if inner.is_full() {
+            return Err(TrySendError::Full(value));
+        }
+        push(inner, value);
         Ok(())
     }
 
@@ -150,6 +277,16 @@ impl<T> RemoteSender<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.lock().closed
+    }
+}
+
+/// Queues `value` (room checked by the caller) and wakes the receiver, outside the lock.
+fn push<T>(mut inner: MutexGuard<'_, Inner<T>>, value: T) {
+    inner.queue.push_back(value);
+    let waker = inner.waker.take();
+    drop(inner);
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
@@ -242,7 +379,7 @@ impl<T> RemoteReceiver<T> {
             return Poll::Pending; // cooperative yield
         }
         let mut inner = self.shared.lock();
-        if let Some(value) = inner.queue.pop_front() {
+        if let Some(value) = self.shared.pop(&mut inner) {
             return Poll::Ready(Some(value));
         }
         if inner.closed || inner.senders == 0 {
@@ -277,7 +414,7 @@ impl<T> RemoteReceiver<T> {
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut inner = self.shared.lock();
-        match inner.queue.pop_front() {
+        match self.shared.pop(&mut inner) {
             Some(value) => Ok(value),
             None if inner.closed || inner.senders == 0 => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
@@ -298,6 +435,32 @@ impl<T> RemoteReceiver<T> {
     /// ```
     pub fn close(&mut self) {
         self.shared.lock().closed = true;
+        self.shared.room.notify_all(); // blocked senders get their value back
+    }
+
+    /// Number of values waiting to be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::channel::remote::channel();
+    /// tx.send('a').unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    /// Whether no value is waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::channel::remote::channel::<u8>();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -316,6 +479,7 @@ impl<T> Drop for RemoteReceiver<T> {
         let queued = std::mem::take(&mut inner.queue);
         let waker = inner.waker.take();
         drop(inner);
+        self.shared.room.notify_all(); // blocked senders get their value back
         drop(waker);
         drop(queued); // outside the lock
     }
@@ -331,6 +495,7 @@ fn debug_inner<T>(name: &str, shared: &Shared<T>, f: &mut fmt::Formatter<'_>) ->
     let inner = shared.lock();
     f.debug_struct(name)
         .field("len", &inner.queue.len())
+        .field("capacity", &inner.capacity)
         .field("senders", &inner.senders)
         .field("closed", &inner.closed)
         .finish()

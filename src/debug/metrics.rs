@@ -36,6 +36,12 @@ pub struct RuntimeMetrics {
     pub timers_armed: u64,
     /// Wakes and spawns received from other threads.
     pub remote_events: u64,
+    /// Wakes and spawns from other threads waiting for the loop now. A task is queued at
+    /// most once however often it is woken, so wakes alone keep this at most the number of
+    /// tasks.
+    pub remote_queued: u64,
+    /// The most wakes and spawns from other threads that ever waited at once.
+    pub remote_queue_peak: u64,
     /// Time spent blocked waiting for I/O or timers.
     pub time_parked: Duration,
     /// Time since the runtime was created, minus `time_parked`: running tasks and the loop.

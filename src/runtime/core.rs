@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use super::builder::Config;
 use super::context;
 use super::introspect::Stats;
-use super::shared::{Remote, Shared};
+use super::shared::{self, Remote, Shared};
 use crate::reactor::Reactor;
 use crate::task::store::{
     ABORT, COMPLETE, DETACHED, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
@@ -155,6 +155,9 @@ impl Core {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
                         if let Poll::Ready(output) = self.poll_main(future.as_mut(), &mut cx) {
+                            // Take what other threads sent even if this call never parked,
+                            // so the inject queue does not wait for the next `block_on`.
+                            self.run_remote();
                             return output;
                         }
                     }
@@ -436,6 +439,9 @@ impl Core {
                 Remote::Wake(id) => self.wake_local(id),
                 Remote::Spawn(spawn) => spawn(),
             }
+        }
+        if batch.capacity() > shared::KEEP {
+            batch = Vec::new(); // a burst: give the memory back
         }
         *self.remote.borrow_mut() = batch;
     }

@@ -103,8 +103,21 @@ impl Handle {
     /// `run_coroutine_threadsafe`. The loop wakes from `epoll_wait` to start it.
     ///
     /// The returned [`RemoteJoinHandle`] is `Send`: await it from any runtime, or block on
-    /// it with [`RemoteJoinHandle::join`]. If the runtime is dropped before the task
-    /// finishes (or already was), the handle yields a cancellation error.
+    /// it with [`RemoteJoinHandle::join`], or cancel it with [`RemoteJoinHandle::abort`].
+    /// If the runtime is dropped before the task finishes (or already was), the handle
+    /// yields a cancellation error.
+    ///
+    /// # Backpressure
+    ///
+    /// Spawning never blocks and is not bounded: each call queues the future for the loop,
+    /// which starts every queued spawn at its next turn. A producer that spawns faster than
+    /// the loop can run the tasks grows that queue and the set of live tasks. Bound it on the
+    /// producer's side: keep at most N [`RemoteJoinHandle`]s unfinished (`join` the oldest
+    /// before spawning more), or send the work items through a
+    /// [`remote::bounded`](crate::channel::remote::bounded) channel to tasks already running
+    /// on the loop, whose `send` blocks the producer while the channel is full.
+    /// [`metrics`](crate::Runtime::metrics) reports the queue (`remote_queued`,
+    /// `remote_queue_peak`).
     ///
     /// # Examples
     ///
@@ -128,6 +141,9 @@ impl Handle {
             let task = async move {
                 let mut future = pin!(future);
                 let output = std::future::poll_fn(|cx| {
+                    if completer.poll_aborted(cx) {
+                        return Poll::Ready(Err(JoinError::cancelled()));
+                    }
                     match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
                         Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
                         Ok(Poll::Pending) => Poll::Pending,

@@ -278,6 +278,8 @@ impl Core {
             reactor_events: reactor.events_seen,
             timers_armed: self.timers.borrow().len() as u64,
             remote_events: self.stats.remote_events.get(),
+            remote_queued: self.shared.queue_len().0 as u64,
+            remote_queue_peak: self.shared.queue_len().1 as u64,
             time_parked: parked,
             time_busy: self.created.elapsed().saturating_sub(parked),
         }

@@ -12,6 +12,10 @@ struct State<T> {
     output: Option<Result<T, JoinError>>,
     done: bool,
     waker: Option<Waker>,
+    /// `abort` was called: the task drops its future at its next poll.
+    aborted: bool,
+    /// The task's own waker (stored by `poll_aborted`), so `abort` can wake it.
+    task: Option<Waker>,
 }
 
 struct Inner<T> {
@@ -34,6 +38,8 @@ pub(crate) fn completion<T>() -> (Completer<T>, RemoteJoinHandle<T>) {
             output: None,
             done: false,
             waker: None,
+            aborted: false,
+            task: None,
         }),
         ready: Condvar::new(),
     });
@@ -51,6 +57,23 @@ pub(crate) struct Completer<T> {
 }
 
 impl<T> Completer<T> {
+    /// Whether the task was aborted; if not, keeps the task's waker (`cx`'s) so that an
+    /// `abort` from any thread wakes it.
+    pub(crate) fn poll_aborted(&self, cx: &Context<'_>) -> bool {
+        let Some(inner) = &self.inner else {
+            return true;
+        };
+        let mut state = inner.lock();
+        if state.aborted {
+            return true;
+        }
+        match &state.task {
+            Some(task) if task.will_wake(cx.waker()) => {}
+            _ => state.task = Some(cx.waker().clone()),
+        }
+        false
+    }
+
     pub(crate) fn complete(mut self, output: Result<T, JoinError>) {
         if let Some(inner) = self.inner.take() {
             deliver(&inner, output);
@@ -159,6 +182,45 @@ impl<T> RemoteJoinHandle<T> {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.lock().done
+    }
+
+    /// Cancels the task, from any thread: asyncio's `Future.cancel()` on the result of
+    /// `run_coroutine_threadsafe`.
+    ///
+    /// The task's future is dropped on the loop's thread at the task's next turn (a task
+    /// that has not started yet never runs), and the handle then returns
+    /// `Err(JoinError)` with [`is_cancelled`](JoinError::is_cancelled). Aborting a task
+    /// that has already finished does nothing: its output is kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn(std::future::pending::<()>());
+    /// let remote = std::thread::spawn(move || {
+    ///     task.abort();
+    ///     task.join() // blocks this thread until the loop has dropped the future
+    /// });
+    /// rt.block_on(async {
+    ///     while !remote.is_finished() {
+    ///         evloop::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    /// });
+    /// assert!(remote.join().unwrap().unwrap_err().is_cancelled());
+    /// ```
+    #[doc(alias = "cancel")]
+    pub fn abort(&self) {
+        let task = {
+            let mut state = self.inner.lock();
+            if state.done {
+                return;
+            }
+            state.aborted = true;
+            state.task.take()
+        };
+        if let Some(task) = task {
+            task.wake(); // through the cross-thread path when called from another thread
+        }
     }
 }
 

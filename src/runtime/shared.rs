@@ -10,7 +10,19 @@
 //!   take always leaves either its item in the taken batch or the flag set.
 //! * Once `close`d (the runtime is shutting down), pushes are refused and dropped by the
 //!   pusher, which reports the cancellation to its own waiter.
+//! * A task is in the queue at most once: a wake of a task whose `Wake` is already queued
+//!   (the `woken` set) changes nothing, so another thread waking one task a billion times
+//!   queues it once, and the queue of wakes is bounded by the number of tasks. (The loop
+//!   empties `woken` when it takes the queue; a wake after that queues the task again, so
+//!   it is polled after the wake, as the contract wants.)
+//! * Memory comes back after a burst: when the loop takes the queue, buffers grown past
+//!   [`KEEP`] entries are freed rather than kept for the runtime's life.
+//! * Spawns (`Handle::spawn`) are not bounded here: each is a closure a producer chose to
+//!   send. See `Handle::spawn` for the documented answer to a producer that outruns the
+//!   loop.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,16 +38,48 @@ pub(crate) enum Remote {
     Spawn(Box<dyn FnOnce() + Send>),
 }
 
+/// Entries a buffer of the inject path may keep when it is emptied; a larger one (after a
+/// burst) is freed.
+pub(crate) const KEEP: usize = 1024;
+
 struct Inject {
     queue: Vec<Remote>,
+    /// The tasks that have a `Remote::Wake` in `queue`.
+    woken: HashSet<TaskId, BuildHasherDefault<TaskIdHasher>>,
+    /// The longest the queue has been (for metrics).
+    peak: usize,
+    /// Wakes the loop out of `epoll_wait`; `None` once closed (the fd is released).
+    waker: Option<mio::Waker>,
     closed: bool,
 }
 
-/// Thread-safe half of a runtime.
+/// A hasher for `TaskId`s (two `u32`s, already well spread): a multiply-rotate mix, much
+/// cheaper than the default SipHash, which guards against attacker-chosen keys that a task
+/// address cannot be.
+#[derive(Default)]
+pub(crate) struct TaskIdHasher(u64);
+
+impl Hasher for TaskIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u32(u32::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Thread-safe half of a runtime. `Handle`s keep it alive after the runtime is gone, so it
+/// holds no OS resource past `close`: the `mio::Waker` (an eventfd) is dropped there.
 pub(crate) struct Shared {
     inject: Mutex<Inject>,
     notified: AtomicBool,
-    waker: mio::Waker,
     pub(crate) blocking: BlockingPool,
 }
 
@@ -44,10 +88,12 @@ impl Shared {
         Shared {
             inject: Mutex::new(Inject {
                 queue: Vec::new(),
+                woken: HashSet::default(),
+                peak: 0,
+                waker: Some(waker),
                 closed: false,
             }),
             notified: AtomicBool::new(false),
-            waker,
             blocking,
         }
     }
@@ -59,17 +105,27 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sends `remote` to the loop. Gives it back if the runtime is shutting down.
+    /// Sends `remote` to the loop. Gives it back if the runtime is shutting down. A wake of a
+    /// task whose wake is already queued does nothing (that queued wake will poll it).
     pub(crate) fn push(&self, remote: Remote) -> Result<(), Remote> {
         let mut inject = self.lock();
         if inject.closed {
             return Err(remote);
         }
+        if let Remote::Wake(id) = &remote {
+            if !inject.woken.insert(*id) {
+                return Ok(()); // queued already; `notified` was set by that push
+            }
+        }
         inject.queue.push(remote);
-        drop(inject);
+        inject.peak = inject.peak.max(inject.queue.len());
         if !self.notified.swap(true, Ordering::AcqRel) {
-            // A failed wake (fd exhaustion) leaves the item queued for the next turn.
-            let _ = self.waker.wake();
+            // Under the lock, so `close` cannot free the eventfd meanwhile; at most one push
+            // per loop turn gets here. A failed wake (fd exhaustion) leaves the item queued
+            // for the next turn.
+            if let Some(waker) = &inject.waker {
+                let _ = waker.wake();
+            }
         }
         Ok(())
     }
@@ -84,15 +140,33 @@ impl Shared {
         self.notified.load(Ordering::Acquire) && self.notified.swap(false, Ordering::AcqRel)
     }
 
-    /// Moves the queued items into `batch`.
+    /// Moves the queued items into `batch` (which must be empty; its buffer becomes the
+    /// queue's), and forgets which tasks were queued.
     pub(crate) fn take_queue(&self, batch: &mut Vec<Remote>) {
-        std::mem::swap(&mut self.lock().queue, batch);
+        debug_assert!(batch.is_empty());
+        let mut inject = self.lock();
+        std::mem::swap(&mut inject.queue, batch);
+        inject.woken.clear();
+        if inject.woken.capacity() > KEEP {
+            inject.woken.shrink_to(KEEP);
+        }
+        if inject.queue.capacity() > KEEP {
+            inject.queue = Vec::new();
+        }
+    }
+
+    /// Items queued now, and the most ever queued at once (for metrics).
+    pub(crate) fn queue_len(&self) -> (usize, usize) {
+        let inject = self.lock();
+        (inject.queue.len(), inject.peak)
     }
 
     /// Refuses further pushes and returns what was queued (to drop outside the lock).
     pub(crate) fn close(&self) -> Vec<Remote> {
         let mut inject = self.lock();
         inject.closed = true;
+        inject.woken = HashSet::default();
+        inject.waker = None; // the eventfd: `Handle`s may outlive the runtime
         std::mem::take(&mut inject.queue)
     }
 }
