@@ -213,7 +213,10 @@ fn thread_safety_of_the_public_types() {
 }
 
 /// A task of `runtime` that stays pending, counting its polls, and its waker.
-#[allow(clippy::async_yields_async, reason = "the handle is returned, not awaited")]
+#[allow(
+    clippy::async_yields_async,
+    reason = "the handle is returned, not awaited"
+)]
 fn pending_task(runtime: &Runtime) -> (Arc<Mutex<usize>>, Waker, evloop::JoinHandle<()>) {
     let polls: Arc<Mutex<usize>> = Arc::default();
     let waker: Arc<Mutex<Option<Waker>>> = Arc::default();

@@ -22,16 +22,38 @@ pub(crate) const STICKY: u8 = READ_CLOSED | WRITE_CLOSED;
 /// source's [`Registration`](super::Registration): the reactor sets readiness from events,
 /// the registration reads and clears it without going through the reactor. Plain `Cell`s:
 /// one thread, and no method hands out a reference into them.
+///
+/// # Waiters
+///
+/// Several tasks may wait on one direction (readers of a shared socket); the next event for
+/// that direction wakes all of them, oldest first. The first waiter of each direction is
+/// stored inline (`reader`, `writer`): the common case, one reader and one writer, costs
+/// what a single waker slot costs. Further waiters go to lists allocated the first time a
+/// second, different task waits (`more`), which `extra` flags as non-empty so that an event
+/// looks at them only when they hold something. A direction's list is non-empty only while
+/// its inline slot is full (both are emptied by the same event).
+///
+/// Waiters are never removed one by one (a `read` future dropped while waiting leaves its
+/// waker): the next event for the direction wakes and removes them all, and a task that
+/// registers again is not added twice (`will_wake`). So a direction holds at most one waker
+/// per task that waited on it since its last event.
 pub(crate) struct ScheduledIo {
     pub(crate) generation: u32,
     readiness: Cell<u8>,
     /// Incremented by every event, so a clear can tell whether readiness changed since.
     tick: Cell<u32>,
-    reader: Cell<Waiters>,
-    writer: Cell<Waiters>,
+    reader: Cell<Option<Waker>>,
+    writer: Cell<Option<Waker>>,
+    /// Waiters after the first, `[readers, writers]`; allocated on first use, then kept.
+    more: Cell<Option<Box<[Vec<Waker>; 2]>>>,
+    /// Which lists of `more` are non-empty (bit 0: readers, bit 1: writers).
+    extra: Cell<u8>,
     /// Set once the reactor let go of the source: no event will ever come.
     released: Cell<bool>,
 }
+
+/// Wakers a released source gives back, to drop outside any borrow.
+pub(crate) type ReleasedWakers = (Option<Waker>, Option<Waker>, Option<Box<[Vec<Waker>; 2]>>);
 
 impl ScheduledIo {
     pub(crate) fn new(generation: u32) -> Self {
@@ -41,8 +63,10 @@ impl ScheduledIo {
             // from registration on, so start optimistic: the first operation finds out.
             readiness: Cell::new(READABLE | WRITABLE),
             tick: Cell::new(0),
-            reader: Cell::new(Waiters::default()),
-            writer: Cell::new(Waiters::default()),
+            reader: Cell::new(None),
+            writer: Cell::new(None),
+            more: Cell::new(None),
+            extra: Cell::new(0),
             released: Cell::new(false),
         }
     }
@@ -68,22 +92,40 @@ impl ScheduledIo {
     }
 
     /// Adds `waker` to the waiters of one direction (`write`: the writers), unless an
-    /// equivalent one is there already. Several tasks may wait on one direction (readers of
-    /// a shared socket); every one of them is woken by the next event for it.
+    /// equivalent one is there already.
     pub(crate) fn store_waker(&self, write: bool, waker: &Waker) {
         let slot = if write { &self.writer } else { &self.reader };
-        let mut waiters = slot.take();
-        waiters.add(waker);
-        slot.set(waiters);
+        match slot.take() {
+            Some(stored) if stored.will_wake(waker) => slot.set(Some(stored)),
+            None => slot.set(Some(waker.clone())),
+            Some(stored) => {
+                slot.set(Some(stored));
+                self.add_more(write, waker);
+            }
+        }
+    }
+
+    /// A second (or later) task waits on one direction.
+    #[cold]
+    #[inline(never)]
+    fn add_more(&self, write: bool, waker: &Waker) {
+        let mut more = self.more.take().unwrap_or_default();
+        let list = &mut more[usize::from(write)];
+        if !list.iter().any(|stored| stored.will_wake(waker)) {
+            list.push(waker.clone());
+        }
+        self.extra.set(self.extra.get() | 1 << u8::from(write));
+        self.more.set(Some(more));
     }
 
     /// Marks the source released and gives back its wakers (to drop outside any borrow).
-    pub(crate) fn release(&self) -> [Waiters; 2] {
+    pub(crate) fn release(&self) -> ReleasedWakers {
         self.released.set(true);
-        [self.reader.take(), self.writer.take()]
+        self.extra.set(0);
+        (self.reader.take(), self.writer.take(), self.more.take())
     }
 
-    /// Records an event and hands over the wakers it satisfies.
+    /// Records an event and hands over the wakers it satisfies, oldest first.
     pub(crate) fn set_readiness(&self, event: &mio::event::Event, wakers: &mut Vec<Waker>) {
         let mut bits = 0;
         if event.is_readable() {
@@ -103,68 +145,36 @@ impl ScheduledIo {
         }
         self.readiness.set(self.readiness.get() | bits);
         self.tick.set(self.tick.get().wrapping_add(1));
-        if bits & READ_INTEREST != 0 {
-            Self::drain(&self.reader, wakers);
-        }
-        if bits & WRITE_INTEREST != 0 {
-            Self::drain(&self.writer, wakers);
-        }
-    }
-
-    /// Moves every waiter of one direction onto `wakers`, oldest first.
-    #[inline]
-    fn drain(slot: &Cell<Waiters>, wakers: &mut Vec<Waker>) {
-        let mut waiters = slot.take();
-        waiters.drain_into(wakers);
-        slot.set(waiters);
-    }
-}
-
-/// The tasks waiting on one direction of a source, in the order they registered. The
-/// first waker is stored inline, so the common case (one reader, one writer) costs what a
-/// single waker slot costs; a list is allocated only when a second, different task waits,
-/// and it is kept (emptied) for the next time.
-///
-/// Waiters are never removed one by one (a `read` future dropped while waiting leaves its
-/// waker): the next event for the direction wakes and removes them all, and a task that
-/// registers again is not added twice (`will_wake`). So the list holds at most one waker
-/// per task that waited since the last event.
-#[derive(Default)]
-pub(crate) struct Waiters {
-    first: Option<Waker>,
-    #[allow(
-        clippy::box_collection,
-        reason = "8 bytes per direction instead of 24 while there is one waiter (every socket)"
-    )]
-    more: Option<Box<Vec<Waker>>>,
-}
-
-impl Waiters {
-    #[inline]
-    fn add(&mut self, waker: &Waker) {
-        match &self.first {
-            None => self.first = Some(waker.clone()),
-            Some(first) if first.will_wake(waker) => {}
-            Some(_) => self.add_more(waker),
-        }
-    }
-
-    /// A second (or later) task waits on this direction.
-    #[cold]
-    fn add_more(&mut self, waker: &Waker) {
-        let more = self.more.get_or_insert_with(Default::default);
-        if !more.iter().any(|w| w.will_wake(waker)) {
-            more.push(waker.clone());
-        }
-    }
-
-    #[inline]
-    fn drain_into(&mut self, wakers: &mut Vec<Waker>) {
-        if let Some(first) = self.first.take() {
-            wakers.push(first);
-            if let Some(more) = &mut self.more {
-                wakers.append(more);
+        let read = bits & READ_INTEREST != 0;
+        let write = bits & WRITE_INTEREST != 0;
+        if read {
+            if let Some(waker) = self.reader.take() {
+                wakers.push(waker);
             }
         }
+        if write {
+            if let Some(waker) = self.writer.take() {
+                wakers.push(waker);
+            }
+        }
+        if self.extra.get() != 0 {
+            self.drain_more([read, write], wakers);
+        }
+    }
+
+    /// Moves the listed waiters of the satisfied directions onto `wakers`.
+    #[cold]
+    #[inline(never)]
+    fn drain_more(&self, satisfied: [bool; 2], wakers: &mut Vec<Waker>) {
+        let Some(mut more) = self.more.take() else {
+            return;
+        };
+        for (direction, list) in more.iter_mut().enumerate() {
+            if satisfied[direction] {
+                wakers.append(list);
+                self.extra.set(self.extra.get() & !(1 << direction));
+            }
+        }
+        self.more.set(Some(more));
     }
 }
