@@ -2,30 +2,35 @@
 //! line comes back as a line), one task per connection.
 //!
 //! ```text
-//! cargo run --example echo_server -- 8888        # PORT (0: any free port) [HOST]
+//! cargo run --example echo_server -- 8888        # PORT (0: any free port) [HOST] [OPTIONS]
 //! nc 127.0.0.1 8888                              # type lines, see them echoed
 //! ```
 //!
 //! The first line of output is `listening on HOST:PORT`.
 //!
-//! Ctrl-C shuts it down gracefully: it stops accepting, prints `shutting down`, gives the
-//! connected clients `GRACE` to finish, closes the connections still open after that, and
-//! exits with status 0. A second Ctrl-C during that time kills it at once (unless SIGINT was
-//! ignored when it started, as for a background job or under `nohup`).
+//! Limits (options, see `support/server.rs`): a client silent for `--idle-timeout SECS`
+//! (15) is closed; one that sends but does not read its echo is closed once a write has
+//! waited `--write-timeout SECS` (10); at most `--max-connections N` (1000) are served at
+//! once, and further clients wait in the kernel's accept queue. Each connection task frees
+//! its slot and buffer the moment it ends; `accept` errors are logged at most once a second.
+//!
+//! Ctrl-C (or SIGTERM) shuts it down gracefully: it stops accepting, prints `shutting
+//! down`, gives the connected clients `GRACE` to finish, closes the connections still open
+//! after that, and exits with status 0. A second Ctrl-C during that time kills it at once
+//! (unless SIGINT was ignored when it started, as for a background job or under `nohup`).
 
-use std::future::poll_fn;
+#[path = "support/server.rs"]
+mod server;
+
 use std::io;
-use std::task::Poll;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
 use evloop::signal::{SignalKind, signal};
-use evloop::{Either, JoinSet};
+use server::{Connections, Limits, Options, RateLimitedLog, write_within};
 
 /// Port when none is given on the command line.
 const DEFAULT_PORT: u16 = 8888;
-/// Host when none is given: loopback only.
-const DEFAULT_HOST: &str = "127.0.0.1";
 /// Bytes read (and written back) at a time.
 const BUF_SIZE: usize = 16 * 1024;
 /// Pause after a failed `accept` (such as `EMFILE`) before trying again.
@@ -33,97 +38,88 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// On shutdown, how long clients still connected have to finish.
 const GRACE: Duration = Duration::from_secs(2);
 
-/// Echoes one connection until the client closes it; returns the number of bytes echoed.
-async fn echo(stream: TcpStream) -> io::Result<u64> {
+/// Echoes one connection until the client closes it, goes silent for the idle timeout, or
+/// stops reading; returns the number of bytes echoed.
+async fn echo(stream: TcpStream, limits: Limits) -> io::Result<u64> {
     let mut buf = vec![0; BUF_SIZE];
     let mut total = 0;
     loop {
-        match stream.read(&mut buf).await? {
+        let Ok(read) = evloop::wait_for(limits.idle_timeout, stream.read(&mut buf)).await else {
+            return Ok(total); // silent for too long: dropping the stream closes it
+        };
+        match read? {
             // End of file: the client is done sending; dropping the stream closes ours.
             0 => return Ok(total),
-            // Some bytes: send them back before reading more (the client's backpressure).
+            // Some bytes: send them back before reading more (the client's backpressure),
+            // but only for as long as the client reads them.
             n => {
-                stream.write_all(&buf[..n]).await?;
+                write_within(&stream, &buf[..n], limits.write_timeout).await?;
                 total += n as u64;
             }
         }
     }
 }
 
-/// Forgets the connections that have finished, so that the set holds only live ones (a
-/// `JoinSet` keeps each result until asked for it).
-async fn forget_finished(connections: &mut JoinSet<()>) {
-    poll_fn(|cx| {
-        while let Poll::Ready(Some(_)) = connections.poll_join_next(cx) {}
-        Poll::Ready(())
-    })
-    .await
-}
-
-/// Accepts connections, one task each, until Ctrl-C; then shuts down gracefully. Returns
-/// an error only if binding fails.
-async fn listen(host: &str, port: u16) -> io::Result<()> {
-    let listener = TcpListener::bind((host, port)).await?;
-    // Listen for Ctrl-C before announcing the server: from here on, it starts a graceful
-    // shutdown instead of killing the process.
-    let mut ctrl_c = signal(SignalKind::interrupt())?;
+/// Accepts connections, one task each, until Ctrl-C or SIGTERM; then shuts down
+/// gracefully. Returns an error only if binding fails.
+async fn listen(options: Options) -> io::Result<()> {
+    let limits = options.limits;
+    let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
+    // Listen for the signals before announcing the server: from here on, they start a
+    // graceful shutdown instead of killing the process.
+    let mut signals = (
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::terminate())?,
+    );
     println!("listening on {}", listener.local_addr()?);
 
-    let mut connections = JoinSet::new();
+    let connections = Connections::new(limits.max_connections);
+    let mut accept_errors = RateLimitedLog::new("accept failed");
     loop {
-        match evloop::select(ctrl_c.recv(), listener.accept()).await {
-            // Ctrl-C: leave the loop (`recv` loses nothing when dropped).
-            Either::Left(_) => break,
+        // A free slot first: with `max_connections` served, new clients wait.
+        let accepted = server::unless_stopped(&mut signals, async {
+            let slot = connections.slot().await;
+            (slot, listener.accept().await)
+        });
+        match accepted.await {
+            // Ctrl-C or SIGTERM: leave the loop (`recv` loses nothing when dropped).
+            None => break,
             // A client: echo it in its own task so that others are not kept waiting.
-            Either::Right(Ok((stream, peer))) => {
-                forget_finished(&mut connections).await;
-                connections.spawn(async move {
-                    if let Err(err) = echo(stream).await {
+            Some((slot, Ok((stream, peer)))) => {
+                connections.spawn(slot, async move {
+                    if let Err(err) = echo(stream, limits).await {
                         eprintln!("{peer}: {err}");
                     }
                 });
             }
-            // Out of file descriptors (EMFILE) or similar: log, back off, try again.
-            // Retrying at once would spin, since the pending connection is still queued.
-            Either::Right(Err(err)) => {
-                eprintln!("accept failed: {err}");
+            // Out of file descriptors (EMFILE) or similar: log (not every time), back off,
+            // try again. Retrying at once would spin: the pending connection is still queued.
+            Some((_slot, Err(err))) => {
+                accept_errors.log(&err);
                 evloop::sleep(ACCEPT_BACKOFF).await;
             }
         }
     }
 
     // A second Ctrl-C kills the process at once: nothing listens for it any more.
-    drop(ctrl_c);
+    drop(signals);
     // Stop accepting: from now on, new clients are refused.
     drop(listener);
-    forget_finished(&mut connections).await;
     println!(
         "shutting down: waiting up to {GRACE:?} for {} client(s)",
         connections.len()
     );
-    let drained = evloop::wait_for(GRACE, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        // Aborting a task drops its stream, which closes the connection.
-        println!(
-            "grace period over: closing {} connection(s)",
-            connections.len()
-        );
-        connections.shutdown().await;
+    let closed = connections.shutdown(GRACE).await;
+    if closed > 0 {
+        println!("grace period over: closed {closed} connection(s)");
     }
     Ok(())
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let port: u16 = match args.next() {
-        Some(port) => port.parse().expect("usage: echo_server [PORT] [HOST]"),
-        None => DEFAULT_PORT,
-    };
-    let host = args.next().unwrap_or_else(|| DEFAULT_HOST.to_string());
-    if let Err(err) = evloop::run(listen(&host, port)) {
+    let options = Options::from_args("echo_server", DEFAULT_PORT);
+    let (host, port) = (options.host.clone(), options.port);
+    if let Err(err) = evloop::run(listen(options)) {
         eprintln!("echo_server: cannot listen on {host}:{port}: {err}");
         std::process::exit(1);
     }

@@ -3,46 +3,62 @@
 //! connection; requests are parsed with `httparse`.
 //!
 //! ```text
-//! cargo run --example hello_server -- 8080      # PORT (0: any free port) [HOST]
+//! cargo run --example hello_server -- 8080      # PORT (0: any free port) [HOST] [OPTIONS]
 //! curl http://127.0.0.1:8080/Alice               # Hello, Alice
 //! ```
 //!
 //! The first line of output is `listening on http://HOST:PORT`.
 //!
+//! It is built to face the internet, where clients can be slow, silent or hostile (see
+//! `support/server.rs`); each limit is an option:
+//!
+//! * `--head-timeout SECS` (10): a request head must arrive *in total* within this time,
+//!   counted from its first byte (from the accept for the first request), so a client that
+//!   trickles a byte now and then is closed too (with `408 Request Timeout`);
+//! * `--write-timeout SECS` (10): a client that does not read its answers is closed;
+//! * `--idle-timeout SECS` (15): a keep-alive connection with no request for this long is
+//!   closed;
+//! * `--max-connections N` (1000): connections served at once; further clients wait in
+//!   the kernel's accept queue until a slot frees up.
+//!
+//! Malformed input gets a `400` (or `431` for a head over 8 KiB) and a *lingering* close:
+//! the server stops writing, then reads and discards what the client still sends for a
+//! moment before closing, so that the client receives the answer instead of a reset.
+//! Each connection task frees its slot and buffer the moment it ends. `accept` errors (out
+//! of file descriptors) are logged at most once a second.
+//!
 //! Ctrl-C (or `kill <pid>`, SIGTERM) shuts it down gracefully: it stops accepting, prints
 //! `shutting down`, closes idle keep-alive connections, lets requests under way be
-//! answered (with `Connection: close`) for at most `GRACE`, aborts what is left, and exits
+//! answered (with `Connection: close`) for at most `GRACE`, closes what is left, and exits
 //! with status 0. A second Ctrl-C during that time kills it at once (unless SIGINT was ignored
 //! when it started, as for a background job or under `nohup`).
 //!
 //! Kept small on purpose: names are not percent-decoded (`/J%C3%BCrgen` greets
 //! `J%C3%BCrgen`), and request bodies are not read (a request with one is answered, then
-//! the connection is closed).
+//! the connection is closed, lingering).
 
-use std::future::{pending, poll_fn};
+#[path = "support/server.rs"]
+mod server;
+
+use std::future::pending;
 use std::io;
-use std::rc::Rc;
-use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use evloop::Either;
 use evloop::net::{TcpListener, TcpStream};
 use evloop::signal::{SignalKind, signal};
 use evloop::sync::Event;
-use evloop::{Either, JoinSet};
+use server::{Connections, Limits, Options, RateLimitedLog, linger_close, write_within};
 
 /// Port when none is given on the command line.
 const DEFAULT_PORT: u16 = 8080;
-/// Host when none is given: loopback only.
-const DEFAULT_HOST: &str = "127.0.0.1";
 /// A request head (request line and headers) larger than this is refused.
 const MAX_HEAD: usize = 8 * 1024;
 /// Headers per request that `httparse` has room for.
 const MAX_HEADERS: usize = 32;
-/// A keep-alive connection idle for this long is closed.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Pause after a failed `accept` (such as `EMFILE`) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
-/// On shutdown, how long requests under way may take before their connections are aborted.
+/// On shutdown, how long requests under way may take before their connections are closed.
 const GRACE: Duration = Duration::from_secs(2);
 
 /// What the server needs from one parsed request head.
@@ -64,6 +80,11 @@ enum Parsed {
 
 /// Parses one request head at the start of `buf`.
 fn parse(buf: &[u8]) -> Parsed {
+    // Empty lines only: `httparse` skips empty lines before a request line (as it should,
+    // for one stray CRLF), so a bare blank line pair would wait forever; it is no request.
+    if buf.len() >= 4 && buf.iter().all(|&b| b == b'\r' || b == b'\n') {
+        return Parsed::Invalid;
+    }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let head_len = match req.parse(buf) {
@@ -120,8 +141,14 @@ fn route(method: &str, path: &str) -> (&'static str, String) {
     }
 }
 
-/// Writes one plain-text response.
-async fn respond(stream: &TcpStream, status: &str, body: &str, keep_alive: bool) -> io::Result<()> {
+/// Writes one plain-text response, within the write timeout.
+async fn respond(
+    stream: &TcpStream,
+    limits: &Limits,
+    status: &str,
+    body: &str,
+    keep_alive: bool,
+) -> io::Result<()> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
     let response = format!(
         "HTTP/1.1 {status}\r\n\
@@ -132,21 +159,42 @@ async fn respond(stream: &TcpStream, status: &str, body: &str, keep_alive: bool)
          {body}",
         body.len()
     );
-    stream.write_all(response.as_bytes()).await
+    write_within(stream, response.as_bytes(), limits.write_timeout).await
 }
 
-/// Reads more of a request into `chunk`. `Ok(0)` means "close the connection": the client
-/// closed it, stayed idle for `IDLE_TIMEOUT`, or, if no request is under way
-/// (`between_requests`), the server is `stopping`.
+/// Answers with an error status, then closes without losing the answer.
+async fn refuse(stream: &TcpStream, limits: &Limits, status: &str) -> io::Result<()> {
+    let reason = status.split_once(' ').map_or(status, |(_, reason)| reason);
+    respond(stream, limits, status, reason, false).await?;
+    linger_close(stream).await;
+    Ok(())
+}
+
+/// What ended a wait for more request bytes, other than bytes.
+enum Waited {
+    /// Bytes (or `0`: the client closed), or a read error.
+    Read(io::Result<usize>),
+    /// The request head did not arrive in time.
+    HeadTimeout,
+    /// No request came for the idle timeout, or the server is stopping and this
+    /// connection is between requests: close it quietly.
+    Idle,
+}
+
+/// Reads more of a request into `chunk`. Between requests (`head_deadline` is `None`) it
+/// waits up to the idle timeout, and gives up when the server is `stopping`; within a
+/// request it waits until `head_deadline`, which more bytes do not push back.
 async fn read_more(
     stream: &TcpStream,
     chunk: &mut [u8],
-    between_requests: bool,
+    head_deadline: Option<Instant>,
+    limits: &Limits,
     stopping: &Event,
-) -> io::Result<usize> {
-    let read = evloop::wait_for(IDLE_TIMEOUT, stream.read(chunk));
+) -> Waited {
+    let deadline = head_deadline.unwrap_or_else(|| Instant::now() + limits.idle_timeout);
+    let read = evloop::wait_until(deadline, stream.read(chunk));
     let stop = async {
-        if between_requests {
+        if head_deadline.is_none() {
             stopping.wait().await;
         } else {
             pending::<()>().await; // a request under way is read to its end
@@ -154,42 +202,52 @@ async fn read_more(
     };
     match evloop::select(read, stop).await {
         // Bytes, end of file (0), or an error such as a reset by the client.
-        Either::Left(Ok(result)) => result,
-        // Idle too long.
-        Either::Left(Err(_timeout)) => Ok(0),
+        Either::Left(Ok(result)) => Waited::Read(result),
+        // Out of time: within a request, its head is late; between requests, idle.
+        Either::Left(Err(_elapsed)) if head_deadline.is_some() => Waited::HeadTimeout,
+        Either::Left(Err(_elapsed)) => Waited::Idle,
         // Shutting down, and this connection is idle.
-        Either::Right(()) => Ok(0),
+        Either::Right(()) => Waited::Idle,
     }
 }
 
 /// Serves one connection: request after request until the client closes, asks to close,
-/// sends something malformed, stays idle for `IDLE_TIMEOUT`, or the server is `stopping`.
-async fn serve(stream: TcpStream, stopping: &Event) -> io::Result<()> {
+/// sends something malformed, is too slow, stays idle, or the server is `stopping`.
+async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Result<()> {
     // Bytes received but not handled yet: at most one partial head, or pipelined requests.
     let mut buf = Vec::with_capacity(MAX_HEAD);
     let mut chunk = [0; 4096];
+    // The first request's head must arrive within the head timeout of the accept.
+    let mut head_deadline = Some(Instant::now() + limits.head_timeout);
     loop {
         let request = match parse(&buf) {
             // A request is ready: handle it below.
             Parsed::Complete(request) => request,
             // Garbage: say so and hang up, since we cannot find the next request in it.
-            Parsed::Invalid => {
-                return respond(&stream, "400 Bad Request", "Bad Request", false).await;
-            }
+            Parsed::Invalid => return refuse(&stream, &limits, "400 Bad Request").await,
             // The head is too large to be a reasonable request.
             Parsed::Partial if buf.len() >= MAX_HEAD => {
-                let status = "431 Request Header Fields Too Large";
-                return respond(&stream, status, "Request Header Fields Too Large", false).await;
+                return refuse(&stream, &limits, "431 Request Header Fields Too Large").await;
             }
             // Need more bytes: wait for them, but not forever.
             Parsed::Partial => {
                 let room = chunk.len().min(MAX_HEAD - buf.len());
                 let chunk = &mut chunk[..room];
-                match read_more(&stream, chunk, buf.is_empty(), stopping).await? {
-                    // Close it (dropping the stream closes the socket).
-                    0 => return Ok(()),
-                    // More of the request.
-                    n => buf.extend_from_slice(&chunk[..n]),
+                match read_more(&stream, chunk, head_deadline, &limits, stopping).await {
+                    // The client closed (or reset) the connection: so do we.
+                    Waited::Read(Ok(0)) | Waited::Read(Err(_)) => return Ok(()),
+                    // More of a request; the first byte of one starts its head deadline.
+                    Waited::Read(Ok(n)) => {
+                        buf.extend_from_slice(&chunk[..n]);
+                        head_deadline.get_or_insert(Instant::now() + limits.head_timeout);
+                    }
+                    // Too slow: say so (the client may be reading) and close.
+                    Waited::HeadTimeout => {
+                        let _ = respond(&stream, &limits, "408 Request Timeout", "", false).await;
+                        return Ok(());
+                    }
+                    // Idle between requests, or stopping: close quietly.
+                    Waited::Idle => return Ok(()),
                 }
                 continue;
             }
@@ -198,55 +256,55 @@ async fn serve(stream: TcpStream, stopping: &Event) -> io::Result<()> {
         let (status, body) = route(&request.method, &request.path);
         // While shutting down, the answer is the connection's last.
         let keep_alive = request.keep_alive && !stopping.is_set();
-        respond(&stream, status, &body, keep_alive).await?;
+        respond(&stream, &limits, status, &body, keep_alive).await?;
         if !keep_alive {
+            // The client may still be sending (a body we do not read, more requests).
+            linger_close(&stream).await;
             return Ok(());
         }
+        // A pipelined request already under way has its head deadline from now.
+        head_deadline = (!buf.is_empty()).then(|| Instant::now() + limits.head_timeout);
     }
-}
-
-/// Forgets the connections that have finished, so that the set holds only live ones (a
-/// `JoinSet` keeps each result until asked for it).
-async fn forget_finished(connections: &mut JoinSet<()>) {
-    poll_fn(|cx| {
-        while let Poll::Ready(Some(_)) = connections.poll_join_next(cx) {}
-        Poll::Ready(())
-    })
-    .await
 }
 
 /// Accepts connections, one task each, until Ctrl-C or SIGTERM; then shuts down
 /// gracefully. Returns an error only if binding fails.
-async fn listen(host: &str, port: u16) -> io::Result<()> {
-    let listener = TcpListener::bind((host, port)).await?;
+async fn listen(options: Options) -> io::Result<()> {
+    let limits = options.limits;
+    let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
     // Listen for the signals before announcing the server: from here on, Ctrl-C and
     // `kill` start a graceful shutdown instead of killing the process.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let mut signals = (
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::terminate())?,
+    );
     println!("listening on http://{}", listener.local_addr()?);
 
-    // Set when shutting down; every connection watches it.
-    let stopping = Rc::new(Event::new());
-    let mut connections = JoinSet::new();
+    let connections = Connections::new(limits.max_connections);
+    let mut accept_errors = RateLimitedLog::new("accept failed");
     loop {
-        let shutdown = evloop::race(interrupt.recv(), terminate.recv());
-        match evloop::select(shutdown, listener.accept()).await {
+        // A free slot first: with `max_connections` served, new clients wait in the
+        // kernel's accept queue.
+        let accepted = server::unless_stopped(&mut signals, async {
+            let slot = connections.slot().await;
+            (slot, listener.accept().await)
+        });
+        match accepted.await {
             // Ctrl-C or SIGTERM: leave the loop (`recv` loses nothing when dropped).
-            Either::Left(_) => break,
+            None => break,
             // A client: serve it in its own task so that others are not kept waiting.
-            Either::Right(Ok((stream, peer))) => {
-                forget_finished(&mut connections).await;
-                let stopping = stopping.clone();
-                connections.spawn(async move {
-                    if let Err(err) = serve(stream, &stopping).await {
+            Some((slot, Ok((stream, peer)))) => {
+                let stopping = connections.stopping();
+                connections.spawn(slot, async move {
+                    if let Err(err) = serve(stream, limits, &stopping).await {
                         eprintln!("{peer}: {err}");
                     }
                 });
             }
-            // Out of file descriptors (EMFILE) or similar: log, back off, try again.
-            // Retrying at once would spin, since the pending connection is still queued.
-            Either::Right(Err(err)) => {
-                eprintln!("accept failed: {err}");
+            // Out of file descriptors (EMFILE) or similar: log (not every time), back off,
+            // try again. Retrying at once would spin: the pending connection is still queued.
+            Some((_slot, Err(err))) => {
+                accept_errors.log(&err);
                 evloop::sleep(ACCEPT_BACKOFF).await;
             }
         }
@@ -254,41 +312,25 @@ async fn listen(host: &str, port: u16) -> io::Result<()> {
 
     // Stop listening for the signals: the default action is back, so a second Ctrl-C
     // kills the process at once, as users impatient with a slow shutdown expect.
-    drop((interrupt, terminate));
+    drop(signals);
     // Stop accepting: from now on, new clients are refused.
     drop(listener);
-    // Idle connections close now; busy ones after their current response.
-    stopping.set();
-    forget_finished(&mut connections).await;
     println!(
         "shutting down: waiting up to {GRACE:?} for {} open connection(s)",
         connections.len()
     );
-    let drained = evloop::wait_for(GRACE, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    match drained {
-        Ok(()) => println!("all connections closed"),
-        Err(_timeout) => {
-            println!(
-                "grace period over: aborting {} connection(s)",
-                connections.len()
-            );
-            connections.shutdown().await;
-        }
+    // Idle connections close now; busy ones after their current response.
+    match connections.shutdown(GRACE).await {
+        0 => println!("all connections closed"),
+        left => println!("grace period over: closed {left} connection(s)"),
     }
     Ok(())
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let port: u16 = match args.next() {
-        Some(port) => port.parse().expect("usage: hello_server [PORT] [HOST]"),
-        None => DEFAULT_PORT,
-    };
-    let host = args.next().unwrap_or_else(|| DEFAULT_HOST.to_string());
-    if let Err(err) = evloop::run(listen(&host, port)) {
+    let options = Options::from_args("hello_server", DEFAULT_PORT);
+    let (host, port) = (options.host.clone(), options.port);
+    if let Err(err) = evloop::run(listen(options)) {
         eprintln!("hello_server: cannot listen on {host}:{port}: {err}");
         std::process::exit(1);
     }
