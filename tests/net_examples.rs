@@ -11,48 +11,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use support::child::{Running, example};
+
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::{Barrier, Once};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-/// The examples this file runs.
-const EXAMPLES: [&str; 4] = [
-    "hello_server",
-    "echo_server",
-    "scraper",
-    "stream_processing",
-];
 /// Upper bound for any one child process or socket wait.
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// Path of an example binary, building all of them on first use.
-fn example(name: &str) -> PathBuf {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet"]);
-        for example in EXAMPLES {
-            cargo.args(["--example", example]);
-        }
-        let status = cargo
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "cargo build --example failed");
-    });
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let target = if target.is_relative() {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(target)
-    } else {
-        target
-    };
-    target.join("debug").join("examples").join(name)
-}
 
 /// Whether every peer program of a test is installed (see `support::peers_available`).
 #[track_caller]
@@ -60,58 +28,12 @@ fn peers(programs: &[&str]) -> bool {
     support::peers_available(programs)
 }
 
-/// A child process killed when the test ends, however it ends.
-struct Running {
-    child: Child,
-    /// Kept open so that the child never writes into a closed pipe.
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Running {
-    /// Starts `command` and returns it with the first line it prints.
-    fn start(mut command: Command) -> (Running, String) {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut running = Running { child, stdout };
-        let mut line = String::new();
-        running.stdout.read_line(&mut line).unwrap();
-        assert!(
-            !line.is_empty(),
-            "{command:?} exited before printing its address"
-        );
-        (running, line.trim_end().to_string())
-    }
-
-    /// Starts an example server on port 0 and returns it with its `host:port`.
-    fn example(name: &str, args: &[&str]) -> (Running, SocketAddr) {
-        let mut command = Command::new(example(name));
-        command.args(args);
-        let (running, line) = Running::start(command);
-        let addr = line
-            .strip_prefix("listening on ")
-            .map(|a| a.trim_start_matches("http://"))
-            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"));
-        (running, addr.parse().unwrap())
-    }
-
-    /// Starts `python3 -u -c script`, which prints the port it listens on.
-    fn python_server(script: &str) -> (Running, u16) {
-        let mut command = Command::new("python3");
-        command.args(["-u", "-c", script]);
-        let (running, line) = Running::start(command);
-        (running, line.parse().expect("python printed a port"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `python3 -u -c script`, which prints the port it listens on.
+fn python_server(script: &str) -> (Running, u16) {
+    let mut command = Command::new("python3");
+    command.args(["-u", "-c", script]);
+    let (running, line) = Running::start(command);
+    (running, line.parse().expect("python printed a port"))
 }
 
 /// Runs `command` to completion within `LIMIT`, killing it otherwise.
@@ -415,7 +337,7 @@ fn scraper_against_a_python_asyncio_server() {
     if !peers(&["python3"]) {
         return;
     }
-    let (_python, port) = Running::python_server(PY_HTTP_SERVER);
+    let (_python, port) = python_server(PY_HTTP_SERVER);
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -472,7 +394,7 @@ fn udp_echo_with_a_python_datagram_peer() {
     if !peers(&["python3"]) {
         return;
     }
-    let (_python, port) = Running::python_server(PY_UDP_ECHO);
+    let (_python, port) = python_server(PY_UDP_ECHO);
     evloop::run(async move {
         let socket = evloop::net::UdpSocket::bind("127.0.0.1:0").await?;
         socket.connect(("127.0.0.1", port)).await?;

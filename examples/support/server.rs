@@ -224,7 +224,7 @@ impl Drop for Ended {
 /// How long [`linger_close`] reads what a client still sends before closing.
 pub const LINGER: Duration = Duration::from_secs(2);
 /// How much [`linger_close`] reads at most.
-pub const LINGER_BYTES: usize = 64 * 1024;
+pub const LINGER_BYTES: usize = 1024 * 1024;
 
 /// Closes a connection whose input may not have been read to its end (after an error
 /// answer, or an answer to a request whose body is not read) without losing the answer:

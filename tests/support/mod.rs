@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod child;
+
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;

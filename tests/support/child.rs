@@ -1,0 +1,102 @@
+//! Example binaries as child processes of a test: built once per test run, started with
+//! port 0, killed when the test ends however it ends.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Once;
+
+/// The examples the tests run (built together, once).
+const EXAMPLES: [&str; 4] = [
+    "hello_server",
+    "echo_server",
+    "scraper",
+    "stream_processing",
+];
+
+/// Path of an example binary, building all of them on first use.
+pub fn example(name: &str) -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet"]);
+        for example in EXAMPLES {
+            cargo.args(["--example", example]);
+        }
+        let status = cargo
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build --example failed");
+    });
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = if target.is_relative() {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(target)
+    } else {
+        target
+    };
+    target.join("debug").join("examples").join(name)
+}
+
+/// A child process killed when the test ends, however it ends.
+pub struct Running {
+    pub child: Child,
+    /// Kept open so that the child never writes into a closed pipe.
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl Running {
+    /// Starts `command` and returns it with the first line it prints.
+    pub fn start(mut command: Command) -> (Running, String) {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut running = Running { child, stdout };
+        let mut line = String::new();
+        running.stdout.read_line(&mut line).unwrap();
+        assert!(
+            !line.is_empty(),
+            "{command:?} exited before printing its address"
+        );
+        (running, line.trim_end().to_string())
+    }
+
+    /// Starts an example server on port 0 and returns it with its `host:port`.
+    pub fn example(name: &str, args: &[&str]) -> (Running, SocketAddr) {
+        let mut command = Command::new(example(name));
+        command.args(args);
+        let (running, line) = Running::start(command);
+        let addr = line
+            .strip_prefix("listening on ")
+            .map(|a| a.trim_start_matches("http://"))
+            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"));
+        (running, addr.parse().unwrap())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Open file descriptors of the child (Linux: `/proc/PID/fd`).
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|dir| dir.count())
+            .unwrap_or(0)
+    }
+}
