@@ -9,7 +9,7 @@ use evloop::debug::{TaskState, WaitingOn};
 
 #[test]
 fn snapshot_has_names_locations_states_and_waits() {
-    evloop::run(async {
+    support::run(async {
         let sleeper = evloop::spawn_named("sleeper", evloop::sleep(Duration::from_secs(3600)));
         let waiter = evloop::spawn_named("waiter", async move { sleeper.await.is_ok() });
         let _queued = evloop::spawn(async {});
@@ -56,7 +56,7 @@ fn snapshot_has_names_locations_states_and_waits() {
 
 #[test]
 fn io_waits_show_in_the_snapshot() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = mio::unix::pipe::new().unwrap();
         let rx = evloop::io::IoSource::new(rx).unwrap();
         let reader = evloop::spawn_named("reader", async move {
@@ -94,7 +94,7 @@ fn debug_mode_measures_busy_time_and_exact_age() {
 fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
     use evloop::channel::{Queue, mpsc, oneshot};
     use evloop::sync::{Mutex, RwLock, Semaphore};
-    evloop::run(async {
+    support::run(async {
         let mutex = std::rc::Rc::new(Mutex::new(0));
         let lock = std::rc::Rc::new(RwLock::new(0));
         let semaphore = std::rc::Rc::new(Semaphore::new(0));
@@ -182,7 +182,7 @@ fn dump_formats_a_table() {
 
 #[test]
 fn current_info_names_the_running_task() {
-    evloop::run(async {
+    support::run(async {
         assert!(evloop::task::current_info().is_none());
         let info = evloop::spawn_named("me", async { evloop::task::current_info() })
             .await

@@ -229,7 +229,7 @@ fn debug_off_reports_nothing() {
 fn evloop_debug_environment_variable_turns_debug_mode_on() {
     if std::env::var_os("EVLOOP_DEBUG_CHILD").is_some() {
         // Child: the default builder reads EVLOOP_DEBUG; reports go to stderr.
-        evloop::run(async {
+        support::run(async {
             evloop::spawn_named("left-behind", std::future::pending::<()>());
             evloop::yield_now().await;
         });

@@ -19,7 +19,7 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn join_set_yields_in_completion_order_and_reports_panics() {
-    evloop::run(async {
+    support::run(async {
         let mut set = evloop::JoinSet::new();
         let base = std::time::Instant::now();
         for n in [30u64, 10, 20] {
@@ -42,7 +42,7 @@ fn join_set_yields_in_completion_order_and_reports_panics() {
 #[test]
 fn join_set_reuses_slots_and_drop_aborts_everything() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let mut set = evloop::JoinSet::new();
         for round in 0..support::scaled(1_000) {
             set.spawn(async move { round });
@@ -57,7 +57,7 @@ fn join_set_reuses_slots_and_drop_aborts_everything() {
 
 #[test]
 fn join_next_is_cancel_safe() {
-    evloop::run(async {
+    support::run(async {
         let mut set = evloop::JoinSet::new();
         set.spawn(async {
             evloop::sleep(ms(50)).await;
@@ -71,7 +71,7 @@ fn join_next_is_cancel_safe() {
 
 #[test]
 fn join_set_shutdown_and_abort_all() {
-    evloop::run(async {
+    support::run(async {
         let mut set = evloop::JoinSet::new();
         for _ in 0..3 {
             set.spawn(std::future::pending::<()>());
@@ -91,7 +91,7 @@ fn join_set_shutdown_and_abort_all() {
 
 #[test]
 fn as_completed_streams_outputs_as_they_finish() {
-    evloop::run(async {
+    support::run(async {
         let base = std::time::Instant::now();
         let mut done = evloop::as_completed([40u64, 10, 25, 0].map(|n| async move {
             evloop::sleep_until(base + ms(n)).await;
@@ -109,7 +109,7 @@ fn as_completed_streams_outputs_as_they_finish() {
 fn as_completed_polls_only_woken_children() {
     let n = support::scaled(10_000);
     let trackers: Vec<Tracker> = (0..n).map(|_| Tracker::new()).collect();
-    evloop::run(async {
+    support::run(async {
         let mut done = evloop::as_completed((0..n).map(|i| {
             trackers[i].track(async move {
                 evloop::yield_now().await;
@@ -131,7 +131,7 @@ fn as_completed_polls_only_woken_children() {
 #[test]
 fn wait_any_returns_the_first_and_the_rest() {
     let loser = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = &str>>>> = vec![
             Box::pin(loser.track(async {
                 evloop::sleep(Duration::from_secs(3600)).await;
@@ -157,7 +157,7 @@ fn wait_any_returns_the_first_and_the_rest() {
 #[test]
 fn wait_any_of_nothing_panics_with_guidance() {
     let message = support::panic_message(|| {
-        evloop::run(async {
+        support::run(async {
             evloop::wait_any(Vec::<std::future::Ready<()>>::new()).await;
         })
     });
@@ -167,7 +167,7 @@ fn wait_any_of_nothing_panics_with_guidance() {
 #[test]
 fn shield_keeps_the_work_alive_when_the_caller_is_cancelled() {
     let finished = Rc::new(Cell::new(false));
-    evloop::run(async {
+    support::run(async {
         let flag = finished.clone();
         let shielded = evloop::shield(async move {
             evloop::sleep(ms(50)).await;
@@ -191,7 +191,7 @@ fn shield_keeps_the_work_alive_when_the_caller_is_cancelled() {
 fn join_set_records_finish_order_before_it_is_polled() {
     // Regression (issue 9): tasks that finished before `join_next` was first polled came
     // out in reverse spawn order, whatever order they finished in.
-    evloop::run(async {
+    support::run(async {
         let mut set = evloop::JoinSet::new();
         for (name, yields) in [("a", 4), ("b", 0), ("c", 2)] {
             set.spawn(async move {
@@ -212,7 +212,7 @@ fn join_set_records_finish_order_before_it_is_polled() {
 fn join_set_returns_tasks_finishing_in_one_turn_in_finish_order() {
     // Regression (issue 9): several tasks finishing in the same loop turn came out last in,
     // first out. Here they are woken (and so run and finish) in the order c, a, b.
-    evloop::run(async {
+    support::run(async {
         let events: Vec<Rc<evloop::sync::Event>> = (0..3)
             .map(|_| Rc::new(evloop::sync::Event::new()))
             .collect();
@@ -246,7 +246,7 @@ fn join_set_returns_tasks_finishing_in_one_turn_in_finish_order() {
 fn as_completed_yields_in_wake_order_across_batches() {
     // Regression (issue 9): a child woken after the stream returned came out ahead of an
     // earlier-woken child still waiting from the previous batch.
-    evloop::run(async {
+    support::run(async {
         let events: Vec<Rc<evloop::sync::Event>> = (0..4)
             .map(|_| Rc::new(evloop::sync::Event::new()))
             .collect();

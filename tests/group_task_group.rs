@@ -11,7 +11,7 @@ use support::Tracker;
 
 #[test]
 fn join_returns_values_in_spawn_order() {
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<u64, ()>::new();
         for ms in [30u64, 5, 15] {
             group.spawn(async move {
@@ -28,7 +28,7 @@ fn join_returns_values_in_spawn_order() {
 fn first_error_cancels_the_siblings_and_is_returned() {
     let slow = Tracker::new();
     let later_error_seen = Rc::new(Cell::new(false));
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<u32, String>::new();
         group.spawn(slow.track(async {
             evloop::sleep(Duration::from_secs(3600)).await;
@@ -58,7 +58,7 @@ fn first_error_cancels_the_siblings_and_is_returned() {
 
 #[test]
 fn a_panicking_child_fails_the_group() {
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<(), String>::new();
         group.spawn(async {
             evloop::sleep(Duration::from_secs(3600)).await;
@@ -80,7 +80,7 @@ fn a_panicking_child_fails_the_group() {
 #[test]
 fn dropping_the_group_cancels_its_children() {
     let child = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<(), ()>::new();
         group.spawn(child.track(async {
             std::future::pending::<()>().await;
@@ -96,7 +96,7 @@ fn dropping_the_group_cancels_its_children() {
 #[test]
 fn cancelling_join_cancels_the_children() {
     let child = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<(), ()>::new();
         group.spawn(child.track(async {
             evloop::sleep(Duration::from_secs(3600)).await;
@@ -110,7 +110,7 @@ fn cancelling_join_cancels_the_children() {
 
 #[test]
 fn children_can_spawn_siblings_and_a_failed_group_refuses_new_children() {
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<u8, &str>::new();
         let spawner = group.spawner();
         group.spawn(async move {
@@ -132,7 +132,7 @@ fn children_can_spawn_siblings_and_a_failed_group_refuses_new_children() {
 fn many_children_finish_and_nothing_is_left_behind() {
     let n = support::scaled(10_000);
     let held = Rc::new(());
-    evloop::run(async {
+    support::run(async {
         let group = TaskGroup::<usize, ()>::new();
         for i in 0..n {
             let held = held.clone();
@@ -150,6 +150,6 @@ fn many_children_finish_and_nothing_is_left_behind() {
 
 #[test]
 fn empty_group_joins_at_once() {
-    let values: Vec<()> = evloop::run(TaskGroup::<(), ()>::new().join()).unwrap();
+    let values: Vec<()> = support::run(TaskGroup::<(), ()>::new().join()).unwrap();
     assert!(values.is_empty());
 }

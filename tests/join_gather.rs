@@ -13,7 +13,7 @@ use support::Tracker;
 
 #[test]
 fn gather_runs_concurrently_and_keeps_input_order() {
-    evloop::run(async {
+    support::run(async {
         let start = Instant::now();
         let out = evloop::gather([30u64, 10, 20].map(|ms| async move {
             evloop::sleep(Duration::from_millis(ms)).await;
@@ -28,7 +28,7 @@ fn gather_runs_concurrently_and_keeps_input_order() {
 
 #[test]
 fn gather_of_nothing_is_empty() {
-    let out: Vec<u8> = evloop::run(evloop::gather(Vec::<std::future::Ready<u8>>::new()));
+    let out: Vec<u8> = support::run(evloop::gather(Vec::<std::future::Ready<u8>>::new()));
     assert!(out.is_empty());
 }
 
@@ -38,7 +38,7 @@ fn gather_repolls_only_the_woken_children() {
     let trackers: Vec<Tracker> = (0..n).map(|_| Tracker::new()).collect();
     let wakers: Rc<RefCell<Vec<Option<Waker>>>> = Rc::new(RefCell::new(vec![None; n]));
     let done: Rc<Vec<Cell<bool>>> = Rc::new((0..n).map(|_| Cell::new(false)).collect());
-    evloop::run(async {
+    support::run(async {
         let children = (0..n).map(|i| {
             let (wakers, done) = (wakers.clone(), done.clone());
             trackers[i].track(poll_fn(move |cx| {
@@ -72,7 +72,7 @@ fn gather_repolls_only_the_woken_children() {
 #[test]
 fn try_gather_returns_the_first_error_and_drops_the_rest() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         type Boxed =
             std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, &'static str>>>>;
         let slow: Boxed = Box::pin(tracker.track(async {
@@ -92,7 +92,7 @@ fn try_gather_returns_the_first_error_and_drops_the_rest() {
 
 #[test]
 fn try_gather_all_ok_keeps_order() {
-    evloop::run(async {
+    support::run(async {
         let out = evloop::try_gather([3u64, 1, 2].map(|ms| async move {
             evloop::sleep(Duration::from_millis(ms)).await;
             Ok::<_, ()>(ms)
@@ -104,7 +104,7 @@ fn try_gather_all_ok_keeps_order() {
 
 #[test]
 fn join_macro_mixes_types_and_runs_concurrently() {
-    evloop::run(async {
+    support::run(async {
         let start = Instant::now();
         let (a, b, c) = evloop::join!(
             async {
@@ -127,7 +127,7 @@ fn join_macro_mixes_types_and_runs_concurrently() {
 #[test]
 fn try_join_macro_short_circuits() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let r: Result<(u8, u8), String> = evloop::try_join!(
             tracker.track(async {
                 evloop::sleep(Duration::from_secs(60)).await;
@@ -148,7 +148,7 @@ fn try_join_macro_short_circuits() {
 #[test]
 fn select_first_wins_and_the_loser_is_dropped() {
     let loser = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let slow = loser.track(evloop::sleep(Duration::from_secs(60)));
         let fast = async {
             evloop::sleep(Duration::from_millis(1)).await;

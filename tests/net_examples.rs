@@ -395,7 +395,7 @@ fn udp_echo_with_a_python_datagram_peer() {
         return;
     }
     let (_python, port) = python_server(PY_UDP_ECHO);
-    evloop::run(async move {
+    support::run(async move {
         let socket = evloop::net::UdpSocket::bind("127.0.0.1:0").await?;
         socket.connect(("127.0.0.1", port)).await?;
         let mut buf = [0; 64];

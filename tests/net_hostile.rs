@@ -440,27 +440,28 @@ fn max_connections_makes_further_clients_wait_for_a_slot() {
 #[cfg_attr(miri, ignore)]
 fn accept_errors_are_logged_at_most_once_a_second() {
     // Out of file descriptors: every accept fails (EMFILE) while connections wait.
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg("ulimit -n 24 && exec \"$0\" 0")
         .arg(example("hello_server"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        .stderr(Stdio::piped());
+    let (mut server, line) = Running::start(command);
     let addr: SocketAddr = line
-        .trim()
         .trim_start_matches("listening on http://")
         .parse()
         .unwrap();
     let clients: Vec<TcpStream> = (0..40).map(|_| connect(addr)).collect();
     std::thread::sleep(Duration::from_millis(2_500));
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr);
+    let _ = server.child.kill();
+    let mut log = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     let lines = log.lines().filter(|l| l.contains("accept failed")).count();
     eprintln!("{lines} accept-error lines in 2.5 s:\n{log}");
     assert!((1..=4).contains(&lines), "{lines} lines:\n{log}");

@@ -6,6 +6,8 @@
 //! "ticker" task counts how often it got to run. Without the budget the drain never yields
 //! and the ticker stays at 0; with it the ticker runs about once per 128 items.
 
+mod support;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -31,7 +33,7 @@ fn ticker(stop: &Rc<Cell<bool>>) -> Rc<Cell<usize>> {
 
 /// Runs `drain` next to a ticker; returns how often the ticker ran during the drain.
 fn ticks_during(drain: impl AsyncFnOnce()) -> usize {
-    evloop::run(async {
+    support::run(async {
         let stop = Rc::new(Cell::new(false));
         let ticks = ticker(&stop);
         evloop::yield_now().await; // the ticker has started

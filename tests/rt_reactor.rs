@@ -1,5 +1,7 @@
 //! The reactor through `io::IoSource`: readiness, edge-triggered clearing, deregistration.
 
+mod support;
+
 use std::io::{ErrorKind, Read, Write};
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ fn pair() -> (Receiver, Sender) {
 
 #[test]
 fn read_waits_for_data_written_later() {
-    evloop::run(async {
+    support::run(async {
         let (a, b) = pair();
         let (a, b) = (IoSource::new(a).unwrap(), IoSource::new(b).unwrap());
         let writer = evloop::spawn(async move {
@@ -33,7 +35,7 @@ fn read_waits_for_data_written_later() {
 #[test]
 fn one_byte_reads_drain_a_burst_without_missing_an_edge() {
     let total = if cfg!(miri) { 4 * 1024 } else { 256 * 1024 };
-    evloop::run(async move {
+    support::run(async move {
         let (a, b) = pair();
         let (a, b) = (IoSource::new(a).unwrap(), IoSource::new(b).unwrap());
         let writer = evloop::spawn(async move {
@@ -58,7 +60,7 @@ fn one_byte_reads_drain_a_burst_without_missing_an_edge() {
 
 #[test]
 fn spurious_readiness_gets_would_block_then_waits() {
-    evloop::run(async {
+    support::run(async {
         let (a, b) = pair();
         let (a, mut b) = (IoSource::new(a).unwrap(), b);
         // A fresh registration is optimistically readable: the first read says WouldBlock
@@ -88,7 +90,7 @@ fn spurious_readiness_gets_would_block_then_waits() {
 
 #[test]
 fn peer_close_is_eof_not_a_hang() {
-    evloop::run(async {
+    support::run(async {
         let (a, b) = pair();
         let a = IoSource::new(a).unwrap();
         drop(b);
@@ -100,7 +102,7 @@ fn peer_close_is_eof_not_a_hang() {
 #[test]
 #[cfg_attr(miri, ignore)] // writing to a closed pipe: Miri does not model EPIPE
 fn errors_come_back_as_io_errors() {
-    evloop::run(async {
+    support::run(async {
         let (b, a) = pair();
         let a = IoSource::new(a).unwrap();
         drop(b);
@@ -122,7 +124,7 @@ fn errors_come_back_as_io_errors() {
 
 #[test]
 fn dropped_sources_do_not_leak_events_into_reused_slots() {
-    evloop::run(async {
+    support::run(async {
         for _ in 0..50 {
             let (a, mut b) = pair();
             let a = IoSource::new(a).unwrap();
@@ -145,7 +147,7 @@ fn dropped_sources_do_not_leak_events_into_reused_slots() {
 
 #[test]
 fn into_inner_deregisters_and_returns_the_source() {
-    evloop::run(async {
+    support::run(async {
         let (a, mut b) = pair();
         let a = IoSource::new(a).unwrap();
         let mut plain = a.into_inner();

@@ -8,6 +8,8 @@
 //! wait is bounded. Signals do not run under Miri: every test is ignored there.
 #![cfg(feature = "signal")]
 
+mod support;
+
 use std::future::{Future, poll_fn};
 use std::io;
 use std::os::unix::process::ExitStatusExt;
@@ -289,7 +291,13 @@ fn run_child(name: &str, shell_prefix: &str) -> std::process::ExitStatus {
         .arg("-c")
         .arg(format!("{shell_prefix} exec \"$0\" \"$@\""))
         .arg(exe)
-        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, "1")
         .stdout(Stdio::null())
         .spawn()
@@ -311,11 +319,12 @@ fn run_child(name: &str, shell_prefix: &str) -> std::process::ExitStatus {
 /// In a child process: listens for SIGINT, receives one, stops listening, raises another.
 /// Whether the process survives the second is what the parent checks.
 #[test]
-#[cfg_attr(miri, ignore)]
+#[ignore = "run in a child process by the two tests below (it raises SIGINT)"]
 fn child_listens_then_raises_sigint() {
-    if std::env::var_os(CHILD_ENV).is_none() {
-        return; // only meaningful in the child run by the tests below
-    }
+    assert!(
+        std::env::var_os(CHILD_ENV).is_some(),
+        "run only as a child of the tests below, which set {CHILD_ENV}"
+    );
     evloop::run(async {
         let mut interrupt = signal(SignalKind::interrupt()).unwrap();
         raise(SIGINT);

@@ -12,7 +12,7 @@ use support::{finish, finish_all_ok, yield_times};
 fn one_leader_per_generation_across_generations() {
     const PARTIES: usize = 5;
     const GENERATIONS: usize = 20;
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(PARTIES));
         // `passed[g]`: how many tasks went through generation g.
         let passed = Rc::new((0..GENERATIONS).map(|_| Cell::new(0)).collect::<Vec<_>>());
@@ -47,7 +47,7 @@ fn one_leader_per_generation_across_generations() {
 
 #[test]
 fn nobody_passes_before_the_last_arrives() {
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(3));
         let tasks: Vec<_> = (0..2)
             .map(|_| {
@@ -66,7 +66,7 @@ fn nobody_passes_before_the_last_arrives() {
 
 #[test]
 fn zero_and_one_parties_never_wait() {
-    evloop::run(async {
+    support::run(async {
         for n in [0, 1] {
             let barrier = Barrier::new(n);
             assert_eq!(barrier.parties(), 1);
@@ -79,7 +79,7 @@ fn zero_and_one_parties_never_wait() {
 
 #[test]
 fn cancelled_before_trip_withdraws_its_arrival() {
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(2));
         let spawn_waiter = || {
             let barrier = barrier.clone();
@@ -101,7 +101,7 @@ fn cancelled_before_trip_withdraws_its_arrival() {
 
 #[test]
 fn cancelled_after_trip_loses_nothing() {
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(2));
         let spawn_waiter = || {
             let barrier = barrier.clone();
@@ -123,7 +123,7 @@ fn cancelled_after_trip_loses_nothing() {
 #[test]
 fn no_lost_wakeups_with_many_parties() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(n));
         for _generation in 0..2 {
             let tasks: Vec<_> = (0..n)
@@ -144,7 +144,7 @@ fn no_lost_wakeups_with_many_parties() {
 
 #[test]
 fn debug_shows_progress() {
-    evloop::run(async {
+    support::run(async {
         let barrier = Rc::new(Barrier::new(2));
         let a = evloop::spawn({
             let barrier = barrier.clone();

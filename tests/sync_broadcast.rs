@@ -10,7 +10,7 @@ use support::{WakeCount, finish_all_ok, panic_message, poll_with, scaled};
 
 #[test]
 fn every_receiver_sees_every_value_in_order() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = broadcast::channel(4);
         let receivers: Vec<_> = std::iter::once(rx)
             .chain((0..2).map(|_| tx.subscribe()))
@@ -37,7 +37,7 @@ fn every_receiver_sees_every_value_in_order() {
 
 #[test]
 fn a_lagging_receiver_is_told_and_continues_from_the_oldest_value() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = broadcast::channel(3);
         for i in 0..10 {
             tx.send(i).unwrap();
@@ -55,7 +55,7 @@ fn a_lagging_receiver_is_told_and_continues_from_the_oldest_value() {
 
 #[test]
 fn closed_after_the_senders_are_gone_and_the_values_read() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = broadcast::channel(4);
         let tx2 = tx.clone();
         tx.send(1).unwrap();
@@ -71,7 +71,7 @@ fn closed_after_the_senders_are_gone_and_the_values_read() {
 
 #[test]
 fn waiting_receivers_wake_when_the_last_sender_drops() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = broadcast::channel::<u8>(1);
         let waiters: Vec<_> = std::iter::once(rx)
             .chain((0..scaled(1000) - 1).map(|_| tx.subscribe()))
@@ -87,7 +87,7 @@ fn waiting_receivers_wake_when_the_last_sender_drops() {
 
 #[test]
 fn no_lost_wakeups_with_many_waiting_receivers() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = broadcast::channel(2);
         let n = scaled(10_000);
         let waiters: Vec<_> = std::iter::once(rx)
@@ -170,7 +170,7 @@ fn debug_output() {
 
 #[test]
 fn an_aborted_waiting_receiver_is_gone() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = broadcast::channel(8);
         let reader = evloop::spawn(async move { rx.recv().await });
         evloop::yield_now().await;

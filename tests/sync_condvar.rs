@@ -26,7 +26,7 @@ fn waiter(pair: &Shared<()>, log: &Log<usize>, id: usize) -> evloop::JoinHandle<
 
 #[test]
 fn wait_until_with_predicate() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(Vec::new());
         let consumer = evloop::spawn({
             let pair = pair.clone();
@@ -55,7 +55,7 @@ fn wait_until_with_predicate() {
 
 #[test]
 fn wait_until_checks_first_without_waiting() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(5);
         let guard = pair.1.wait_until(pair.0.lock().await, |n| *n == 5).await;
         assert_eq!(*guard, 5);
@@ -64,7 +64,7 @@ fn wait_until_checks_first_without_waiting() {
 
 #[test]
 fn wait_releases_the_lock_and_relocks_before_returning() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(0);
         let waiting = evloop::spawn({
             let pair = pair.clone();
@@ -92,7 +92,7 @@ fn wait_releases_the_lock_and_relocks_before_returning() {
 
 #[test]
 fn notify_one_wakes_waiters_in_fifo_order() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         let log = Log::new();
         let tasks: Vec<_> = (0..5).map(|id| waiter(&pair, &log, id)).collect();
@@ -108,7 +108,7 @@ fn notify_one_wakes_waiters_in_fifo_order() {
 
 #[test]
 fn notifications_are_not_stored() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         pair.1.notify_one();
         pair.1.notify_all();
@@ -121,7 +121,7 @@ fn notifications_are_not_stored() {
 
 #[test]
 fn cancelled_after_notify_one_passes_it_on() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         let log = Log::new();
         let a = waiter(&pair, &log, 1);
@@ -136,7 +136,7 @@ fn cancelled_after_notify_one_passes_it_on() {
 
 #[test]
 fn cancelled_while_relocking_passes_notify_one_on() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         let log = Log::new();
         let a = waiter(&pair, &log, 1);
@@ -155,7 +155,7 @@ fn cancelled_while_relocking_passes_notify_one_on() {
 
 #[test]
 fn cancelled_before_notification_leaves_the_queue() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         let log = Log::new();
         let a = waiter(&pair, &log, 1);
@@ -172,7 +172,7 @@ fn cancelled_before_notification_leaves_the_queue() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let pair = shared(());
         let log = Log::new();
         let tasks: Vec<_> = (0..n).map(|id| waiter(&pair, &log, id)).collect();
@@ -197,7 +197,7 @@ fn no_lost_wakeups_with_many_waiters() {
 
 #[test]
 fn lock_released_when_predicate_panics() {
-    evloop::run(async {
+    support::run(async {
         let pair = shared(0);
         let panicker = evloop::spawn({
             let pair = pair.clone();

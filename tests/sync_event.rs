@@ -19,7 +19,7 @@ fn waiter(event: &Rc<Event>, log: &Log<usize>, id: usize) -> evloop::JoinHandle<
 
 #[test]
 fn set_wakes_every_waiter_in_order() {
-    evloop::run(async {
+    support::run(async {
         let event = Rc::new(Event::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..10).map(|id| waiter(&event, &log, id)).collect();
@@ -33,7 +33,7 @@ fn set_wakes_every_waiter_in_order() {
 
 #[test]
 fn woken_waiters_return_even_if_cleared_before_they_run() {
-    evloop::run(async {
+    support::run(async {
         let event = Rc::new(Event::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..3).map(|id| waiter(&event, &log, id)).collect();
@@ -53,7 +53,7 @@ fn woken_waiters_return_even_if_cleared_before_they_run() {
 
 #[test]
 fn wait_completes_at_once_while_set() {
-    evloop::run(async {
+    support::run(async {
         let event = Event::new();
         assert!(!event.is_set());
         event.set();
@@ -74,7 +74,7 @@ fn wait_completes_at_once_while_set() {
 
 #[test]
 fn cancelled_waiter_leaves_the_queue() {
-    evloop::run(async {
+    support::run(async {
         let event = Rc::new(Event::new());
         let log = Log::new();
         let a = waiter(&event, &log, 1);
@@ -94,7 +94,7 @@ fn cancelled_waiter_leaves_the_queue() {
 
 #[test]
 fn dropped_after_set_loses_nothing() {
-    evloop::run(async {
+    support::run(async {
         let event = Rc::new(Event::new());
         let log = Log::new();
         let a = waiter(&event, &log, 1);
@@ -111,7 +111,7 @@ fn dropped_after_set_loses_nothing() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let event = Rc::new(Event::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..n).map(|id| waiter(&event, &log, id)).collect();

@@ -15,7 +15,7 @@ use support::{DropCounter, WakeCount, finish, finish_all_ok, panic_message, poll
 
 #[test]
 fn values_arrive_in_send_order() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(4);
         let n = scaled(1000);
         let producer = evloop::spawn(async move {
@@ -33,7 +33,7 @@ fn values_arrive_in_send_order() {
 
 #[test]
 fn bounded_send_waits_for_room() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(2);
         let sent = Rc::new(Cell::new(0));
         let producer = evloop::spawn({
@@ -58,7 +58,7 @@ fn bounded_send_waits_for_room() {
 
 #[test]
 fn waiting_senders_are_served_in_fifo_order() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(1);
         tx.send(usize::MAX).await.unwrap();
         let n = scaled(1000);
@@ -82,7 +82,7 @@ fn waiting_senders_are_served_in_fifo_order() {
 
 #[test]
 fn recv_is_none_once_every_sender_is_gone() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(4);
         let tx2 = tx.clone();
         tx.send(1).await.unwrap();
@@ -112,7 +112,7 @@ fn recv_is_none_once_every_sender_is_gone() {
 
 #[test]
 fn receiver_close_fails_sends_and_keeps_buffered_values() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(1);
         tx.send(1).await.unwrap();
         let blocked = evloop::spawn({
@@ -142,7 +142,7 @@ fn receiver_close_fails_sends_and_keeps_buffered_values() {
 
 #[test]
 fn receiver_drop_fails_senders_and_drops_buffered_values() {
-    evloop::run(async {
+    support::run(async {
         let drops = Rc::new(Cell::new(0));
         let (tx, rx) = mpsc::channel(1);
         tx.send(DropCounter(0, drops.clone())).await.unwrap();
@@ -235,7 +235,7 @@ fn cancelled_recv_loses_no_value() {
 
 #[test]
 fn no_lost_wakeups_with_many_senders() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(1);
         let n = scaled(10_000);
         let senders: Vec<_> = (0..n)
@@ -261,7 +261,7 @@ fn no_lost_wakeups_with_many_senders() {
 
 #[test]
 fn aborted_sender_tasks_lose_and_duplicate_nothing() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(2);
         let n = scaled(1000);
         let senders: Vec<_> = (0..n)
@@ -293,7 +293,7 @@ fn aborted_sender_tasks_lose_and_duplicate_nothing() {
 
 #[test]
 fn receiver_is_a_stream() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = mpsc::channel(2);
         evloop::spawn(async move {
             for i in 0..5 {

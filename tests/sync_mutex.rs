@@ -23,7 +23,7 @@ fn locker(mutex: &Rc<Mutex<()>>, log: &Log<usize>, id: usize) -> evloop::JoinHan
 
 #[test]
 fn grants_in_fifo_order() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(()));
         let log = Log::new();
         let guard = mutex.lock().await;
@@ -39,7 +39,7 @@ fn grants_in_fifo_order() {
 
 #[test]
 fn unlock_hands_over_so_newcomers_cannot_barge() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(()));
         let log = Log::new();
         let guard = mutex.lock().await;
@@ -62,7 +62,7 @@ fn unlock_hands_over_so_newcomers_cannot_barge() {
 
 #[test]
 fn cancelled_before_grant_leaves_the_queue() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(()));
         let log = Log::new();
         let guard = mutex.lock().await;
@@ -83,7 +83,7 @@ fn cancelled_before_grant_leaves_the_queue() {
 
 #[test]
 fn cancelled_after_grant_hands_the_lock_on() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(()));
         let log = Log::new();
         // Through `abort`: granted while queued, aborted before it runs again.
@@ -114,7 +114,7 @@ fn cancelled_after_grant_hands_the_lock_on() {
 
 #[test]
 fn cancelled_after_grant_with_nobody_behind_unlocks() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Mutex::new(1);
         let guard = mutex.lock().await;
         let mut lock = Box::pin(mutex.lock());
@@ -130,7 +130,7 @@ fn cancelled_after_grant_with_nobody_behind_unlocks() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(0usize));
         let inside = Rc::new(Cell::new(false));
         let tasks: Vec<_> = (0..n)
@@ -154,7 +154,7 @@ fn no_lost_wakeups_with_many_waiters() {
 #[test]
 fn many_waiters_cancelled_half_way() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(0usize));
         let guard = mutex.lock().await;
         let tasks: Vec<_> = (0..n)
@@ -191,7 +191,7 @@ fn try_lock() {
 
 #[test]
 fn guard_released_when_task_panics() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(0));
         let panicker = evloop::spawn({
             let mutex = mutex.clone();
@@ -220,7 +220,7 @@ fn guard_released_when_task_panics() {
 
 #[test]
 fn guard_released_when_holder_is_aborted() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Rc::new(Mutex::new(()));
         let never = Rc::new(Event::new());
         let holder = evloop::spawn({
@@ -253,7 +253,7 @@ fn into_inner_get_mut_and_debug() {
 
 #[test]
 fn lock_future_before_first_poll_does_not_queue() {
-    evloop::run(async {
+    support::run(async {
         let mutex = Mutex::new(());
         let unpolled = mutex.lock(); // lazy: not in the queue
         let guard = mutex.try_lock().unwrap();

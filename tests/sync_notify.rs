@@ -26,7 +26,7 @@ async fn has_permit(notify: &Notify) -> bool {
 
 #[test]
 fn notify_one_without_waiters_stores_one_permit() {
-    evloop::run(async {
+    support::run(async {
         let notify = Notify::new();
         notify.notify_one();
         notify.notify_one(); // still one permit
@@ -37,7 +37,7 @@ fn notify_one_without_waiters_stores_one_permit() {
 
 #[test]
 fn notify_one_wakes_the_oldest_waiter() {
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..5).map(|id| waiter(&notify, &log, id)).collect();
@@ -57,7 +57,7 @@ fn notify_one_wakes_the_oldest_waiter() {
 
 #[test]
 fn notify_waiters_wakes_all_and_stores_nothing() {
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..5).map(|id| waiter(&notify, &log, id)).collect();
@@ -72,7 +72,7 @@ fn notify_waiters_wakes_all_and_stores_nothing() {
 
 #[test]
 fn cancelled_before_notification_leaves_the_queue() {
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let a = waiter(&notify, &log, 1);
@@ -88,7 +88,7 @@ fn cancelled_before_notification_leaves_the_queue() {
 
 #[test]
 fn cancelled_after_notify_one_passes_it_on() {
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let a = waiter(&notify, &log, 1);
@@ -113,7 +113,7 @@ fn cancelled_after_notify_one_passes_it_on() {
 
 #[test]
 fn cancelled_after_notify_waiters_is_not_passed_on() {
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let a = waiter(&notify, &log, 1);
@@ -128,7 +128,7 @@ fn cancelled_after_notify_waiters_is_not_passed_on() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let notify = Rc::new(Notify::new());
         let log = Log::new();
         let tasks: Vec<_> = (0..n).map(|id| waiter(&notify, &log, id)).collect();

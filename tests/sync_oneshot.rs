@@ -12,7 +12,7 @@ use support::{DropCounter, WakeCount, finish, poll_with};
 
 #[test]
 fn value_sent_before_or_after_the_receiver_waits() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = oneshot::channel();
         tx.send(1).unwrap();
         assert_eq!(rx.await, Ok(1));
@@ -28,7 +28,7 @@ fn value_sent_before_or_after_the_receiver_waits() {
 
 #[test]
 fn sender_dropped_unsent_fails_the_receiver() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = oneshot::channel::<u8>();
         let waiter = evloop::spawn(rx);
         evloop::yield_now().await;
@@ -39,7 +39,7 @@ fn sender_dropped_unsent_fails_the_receiver() {
 
 #[test]
 fn receiver_gone_fails_the_sender_and_returns_the_value() {
-    evloop::run(async {
+    support::run(async {
         let (mut tx, rx) = oneshot::channel();
         let closed = evloop::spawn(async move {
             tx.closed().await;

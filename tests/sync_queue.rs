@@ -67,7 +67,7 @@ fn priority_queue_is_fifo_among_equal_items() {
 
 #[test]
 fn waiting_getters_are_served_in_fifo_order() {
-    evloop::run(async {
+    support::run(async {
         let queue = Queue::new();
         let n = scaled(1000);
         let getters: Vec<_> = (0..n)
@@ -87,7 +87,7 @@ fn waiting_getters_are_served_in_fifo_order() {
 
 #[test]
 fn bounded_put_waits_for_room_and_putters_are_fifo() {
-    evloop::run(async {
+    support::run(async {
         let queue = Queue::bounded(2);
         queue.put(0).await.unwrap();
         queue.put(1).await.unwrap();
@@ -199,7 +199,7 @@ fn cancelled_put_before_and_after_being_woken() {
 
 #[test]
 fn aborted_getter_tasks_lose_no_item() {
-    evloop::run(async {
+    support::run(async {
         let queue = Queue::new();
         let n = scaled(2000);
         let getters: Vec<_> = (0..n)
@@ -240,7 +240,7 @@ fn aborted_getter_tasks_lose_no_item() {
 
 #[test]
 fn no_lost_wakeups_with_many_putters_and_getters() {
-    evloop::run(async {
+    support::run(async {
         let queue = Queue::bounded(3);
         let n = scaled(10_000);
         let putters: Vec<_> = (0..n)
@@ -266,7 +266,7 @@ fn no_lost_wakeups_with_many_putters_and_getters() {
 
 #[test]
 fn join_waits_for_task_done() {
-    evloop::run(async {
+    support::run(async {
         let queue = Queue::new();
         queue.join().await; // nothing unfinished
         for i in 0..3 {
@@ -318,7 +318,7 @@ fn cancelled_join_loses_nothing() {
 
 #[test]
 fn shutdown_fails_waiting_gets_and_puts_but_keeps_items() {
-    evloop::run(async {
+    support::run(async {
         let empty = Queue::<u8>::new();
         let getter = evloop::spawn({
             let empty = empty.clone();
@@ -390,7 +390,7 @@ fn accessors_and_debug() {
 fn bounded_queue_counts_items_promised_to_woken_getters() {
     // Regression (issue 9): with five getters waiting, `bounded(2)` accepted seven
     // `try_put`s before any getter ran; asyncio accepts two.
-    evloop::run(async {
+    support::run(async {
         let queue = Rc::new(Queue::bounded(2));
         let getters: Vec<_> = (0..5)
             .map(|_| {

@@ -41,7 +41,7 @@ fn several_threads_send_while_the_loop_is_parked() {
         })
         .collect();
     drop(tx);
-    let got = evloop::run(async move {
+    let got = support::run(async move {
         let mut got = Vec::new();
         while let Some(value) = rx.recv().await {
             got.push(value);
@@ -64,7 +64,7 @@ fn several_threads_send_while_the_loop_is_parked() {
 
 #[test]
 fn spawn_blocking_workers_send_into_the_loop() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = remote::channel();
         let jobs: Vec<_> = (0..3u64)
             .map(|i| {
@@ -87,7 +87,7 @@ fn spawn_blocking_workers_send_into_the_loop() {
 
 #[test]
 fn dropping_the_last_sender_on_another_thread_ends_the_stream() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = remote::channel::<u8>();
         let thread = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(10)); // the loop parks first
@@ -120,12 +120,12 @@ fn receiver_drop_or_close_fails_sends_from_threads() {
         "values sent before the close are kept"
     );
     assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    evloop::run(async move { assert_eq!(rx.recv().await, None) });
+    support::run(async move { assert_eq!(rx.recv().await, None) });
 }
 
 #[test]
 fn receiver_is_a_stream() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = remote::channel();
         let thread = std::thread::spawn(move || {
             for i in 0..5 {
@@ -143,7 +143,7 @@ fn receiver_is_a_stream() {
 
 #[test]
 fn a_cancelled_recv_loses_no_value() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = remote::channel();
         {
             let mut recv = rx.recv();
@@ -169,7 +169,7 @@ fn debug_output() {
 #[test]
 #[cfg_attr(miri, ignore)] // 1,000 cross-thread hand-offs: slow under Miri
 fn bounded_remote_channel_blocks_a_producer_that_outruns_the_loop() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = evloop::channel::remote::bounded(8);
         let producer = std::thread::spawn(move || {
             for i in 0..1_000u32 {
@@ -224,7 +224,7 @@ fn a_sender_blocked_on_a_full_channel_gets_its_value_back_when_the_receiver_goes
 fn blocking_send_on_a_loop_thread_panics_with_advice() {
     let (tx, _rx) = evloop::channel::remote::bounded(1);
     tx.send(1).unwrap();
-    let message = support::panic_message(|| evloop::run(async { tx.send(2).unwrap() }));
+    let message = support::panic_message(|| support::run(async { tx.send(2).unwrap() }));
     assert!(message.contains("use try_send"), "{message}");
 }
 

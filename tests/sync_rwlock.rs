@@ -36,7 +36,7 @@ fn writer(lock: &Rc<RwLock<()>>, log: &Log<Op>, id: usize) -> evloop::JoinHandle
 
 #[test]
 fn readers_share_writers_exclude() {
-    evloop::run(async {
+    support::run(async {
         let lock = RwLock::new(1);
         let a = lock.read().await;
         let b = lock.read().await;
@@ -54,7 +54,7 @@ fn readers_share_writers_exclude() {
 
 #[test]
 fn queued_writer_blocks_later_readers() {
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(()));
         let log = Log::new();
         let held = lock.read().await;
@@ -78,7 +78,7 @@ fn queued_writer_blocks_later_readers() {
 
 #[test]
 fn fifo_with_reader_batches() {
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(()));
         let log = Log::new();
         let held = lock.write().await;
@@ -110,7 +110,7 @@ fn fifo_with_reader_batches() {
 
 #[test]
 fn cancelled_queued_writer_lets_readers_behind_it_go() {
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(()));
         let log = Log::new();
         let held = lock.read().await;
@@ -127,7 +127,7 @@ fn cancelled_queued_writer_lets_readers_behind_it_go() {
 
 #[test]
 fn cancelled_after_grant_hands_the_lock_on() {
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(()));
         let log = Log::new();
 
@@ -168,7 +168,7 @@ fn cancelled_after_grant_hands_the_lock_on() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(0usize));
         let readers_inside = Rc::new(Cell::new(0usize));
         let max_readers = Rc::new(Cell::new(0usize));
@@ -215,7 +215,7 @@ fn try_variants() {
 
 #[test]
 fn guards_released_when_task_panics() {
-    evloop::run(async {
+    support::run(async {
         let lock = Rc::new(RwLock::new(0));
         let panicker = evloop::spawn({
             let lock = lock.clone();

@@ -21,7 +21,7 @@ fn taker(sem: &Rc<Semaphore>, log: &Log<usize>, id: usize, n: usize) -> evloop::
 
 #[test]
 fn grants_in_fifo_order() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(0));
         let log = Log::new();
         let tasks: Vec<_> = (0..20).map(|id| taker(&sem, &log, id, 1)).collect();
@@ -35,7 +35,7 @@ fn grants_in_fifo_order() {
 
 #[test]
 fn large_request_at_the_head_blocks_smaller_ones() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(2));
         let log = Log::new();
         let held = sem.acquire_many(2).await;
@@ -63,7 +63,7 @@ fn large_request_at_the_head_blocks_smaller_ones() {
 
 #[test]
 fn cancelled_head_request_unblocks_the_ones_behind() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(1));
         let log = Log::new();
         let big = taker(&sem, &log, 1, 5);
@@ -79,7 +79,7 @@ fn cancelled_head_request_unblocks_the_ones_behind() {
 
 #[test]
 fn cancelled_after_grant_returns_the_permits() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(0));
         let log = Log::new();
 
@@ -119,7 +119,7 @@ fn cancelled_after_grant_returns_the_permits() {
 #[test]
 fn no_lost_wakeups_with_many_waiters() {
     let n = support::scaled(10_000);
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(3));
         let inside = Rc::new(Cell::new(0usize));
         let max_inside = Rc::new(Cell::new(0usize));
@@ -147,7 +147,7 @@ fn no_lost_wakeups_with_many_waiters() {
 
 #[test]
 fn owned_permits_move_into_tasks() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(2));
         let permit = sem.clone().acquire_many_owned(2).await;
         assert_eq!(permit.num_permits(), 2);
@@ -183,7 +183,7 @@ fn try_acquire_forget_and_add_permits() {
 
 #[test]
 fn acquire_zero_completes_at_once() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(0));
         let queued = taker(&sem, &Log::new(), 0, 1);
         evloop::yield_now().await;
@@ -194,7 +194,7 @@ fn acquire_zero_completes_at_once() {
 
 #[test]
 fn permits_released_when_task_panics() {
-    evloop::run(async {
+    support::run(async {
         let sem = Rc::new(Semaphore::new(1));
         let panicker = evloop::spawn({
             let sem = sem.clone();

@@ -10,7 +10,7 @@ use support::{WakeCount, finish, finish_all_ok, panic_message, poll_with, scaled
 
 #[test]
 fn changed_waits_for_a_send_after_the_initial_value() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = watch::channel(0);
         assert_eq!(
             rx.has_changed(),
@@ -30,7 +30,7 @@ fn changed_waits_for_a_send_after_the_initial_value() {
 
 #[test]
 fn changes_coalesce_and_the_latest_value_wins() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = watch::channel(0);
         for i in 1..=5 {
             tx.send(i).unwrap();
@@ -54,7 +54,7 @@ fn borrow_does_not_mark_seen_but_borrow_and_update_does() {
 
 #[test]
 fn sender_drop_is_reported_after_the_last_unseen_value() {
-    evloop::run(async {
+    support::run(async {
         let (tx, mut rx) = watch::channel(0);
         tx.send(1).unwrap();
         drop(tx);
@@ -67,7 +67,7 @@ fn sender_drop_is_reported_after_the_last_unseen_value() {
 
 #[test]
 fn waiting_receivers_wake_when_the_sender_drops() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = watch::channel(());
         let waiters: Vec<_> = (0..scaled(1000))
             .map(|_| {
@@ -85,7 +85,7 @@ fn waiting_receivers_wake_when_the_sender_drops() {
 
 #[test]
 fn no_lost_wakeups_with_many_watchers() {
-    evloop::run(async {
+    support::run(async {
         let (tx, rx) = watch::channel(0);
         let n = scaled(10_000);
         let watchers: Vec<_> = (0..n)

@@ -13,7 +13,7 @@ use support::{Tracker, wait_flag};
 #[test]
 fn abort_before_first_poll_never_polls() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let handle = evloop::spawn(tracker.track(async { 1 }));
         handle.abort();
         assert!(handle.is_finished());
@@ -26,7 +26,7 @@ fn abort_before_first_poll_never_polls() {
 #[test]
 fn abort_during_sleep_drops_the_future_at_once() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let handle = evloop::spawn(tracker.track(evloop::sleep(Duration::from_secs(3600))));
         evloop::yield_now().await;
         assert_eq!(tracker.polls(), 1);
@@ -38,7 +38,7 @@ fn abort_during_sleep_drops_the_future_at_once() {
 
 #[test]
 fn abort_after_completion_keeps_the_output() {
-    evloop::run(async {
+    support::run(async {
         let handle = evloop::spawn(async { "done" });
         evloop::yield_now().await;
         assert!(handle.is_finished());
@@ -49,7 +49,7 @@ fn abort_after_completion_keeps_the_output() {
 
 #[test]
 fn a_task_can_abort_itself() {
-    evloop::run(async {
+    support::run(async {
         let slot: Rc<RefCell<Option<evloop::JoinHandle<()>>>> = Rc::default();
         let reached_end = Rc::new(Cell::new(false));
         let (s, r) = (slot.clone(), reached_end.clone());
@@ -76,7 +76,7 @@ fn dropping_the_handle_detaches_the_task() {
     let ran = Rc::new(Cell::new(false));
     let flag = ran.clone();
     let seen = ran.clone();
-    evloop::run(async move {
+    support::run(async move {
         drop(evloop::spawn(async move {
             evloop::sleep(Duration::from_millis(2)).await;
             flag.set(true);
@@ -96,7 +96,7 @@ fn dropping_the_handle_detaches_the_task() {
 fn detached_task_output_is_dropped_when_it_finishes() {
     let output = Rc::new(());
     let inside = output.clone();
-    evloop::run(async move {
+    support::run(async move {
         drop(evloop::spawn(async move { inside }));
         evloop::yield_now().await;
         evloop::yield_now().await;
@@ -110,7 +110,7 @@ fn detached_task_output_is_dropped_when_it_finishes() {
 
 #[test]
 fn a_panicking_task_reports_through_its_handle_and_the_loop_goes_on() {
-    evloop::run(async {
+    support::run(async {
         let bad = evloop::spawn(async {
             evloop::yield_now().await;
             panic!("task exploded");
@@ -126,7 +126,7 @@ fn a_panicking_task_reports_through_its_handle_and_the_loop_goes_on() {
 
 #[test]
 fn a_detached_panicking_task_does_not_stop_the_loop() {
-    evloop::run(async {
+    support::run(async {
         drop(evloop::spawn(async { panic!("nobody listens") }));
         evloop::yield_now().await;
         evloop::sleep(Duration::from_millis(1)).await;
@@ -136,7 +136,7 @@ fn a_detached_panicking_task_does_not_stop_the_loop() {
 #[test]
 fn a_task_woken_during_its_poll_is_polled_again_once() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let mut first = true;
         let handle = evloop::spawn(tracker.track(poll_fn(move |cx| {
             if first {
@@ -158,7 +158,7 @@ fn a_task_woken_during_its_poll_is_polled_again_once() {
 
 #[test]
 fn waking_a_finished_task_is_harmless() {
-    evloop::run(async {
+    support::run(async {
         let stash = Rc::new(RefCell::new(None));
         let s = stash.clone();
         evloop::spawn(poll_fn(move |cx| {
@@ -177,7 +177,7 @@ fn waking_a_finished_task_is_harmless() {
 #[test]
 fn stale_waker_does_not_wake_the_next_occupant_of_the_slot() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let stash = Rc::new(RefCell::new(None));
         let s = stash.clone();
         evloop::spawn(poll_fn(move |cx| {
@@ -205,7 +205,7 @@ fn stale_waker_does_not_wake_the_next_occupant_of_the_slot() {
 #[test]
 fn yield_now_lets_every_ready_task_run_first() {
     let order = Rc::new(RefCell::new(Vec::new()));
-    evloop::run(async {
+    support::run(async {
         let handles: Vec<_> = (0..3)
             .map(|i| {
                 let order = order.clone();
@@ -225,7 +225,7 @@ fn yield_now_lets_every_ready_task_run_first() {
 
 #[test]
 fn task_ids_names_and_current() {
-    evloop::run(async {
+    support::run(async {
         assert!(evloop::task::try_current().is_none());
         let named = evloop::task::Builder::new()
             .name("worker")
@@ -242,7 +242,7 @@ fn task_ids_names_and_current() {
 
 #[test]
 fn join_error_into_panic_gives_the_payload() {
-    evloop::run(async {
+    support::run(async {
         let err = evloop::spawn(async { std::panic::panic_any(17u32) })
             .await
             .unwrap_err();
@@ -253,7 +253,7 @@ fn join_error_into_panic_gives_the_payload() {
 
 #[test]
 fn handles_can_await_each_other_in_chains() {
-    evloop::run(async {
+    support::run(async {
         let mut handle = evloop::spawn(async { 0u32 });
         for _ in 0..100 {
             let prev = handle;

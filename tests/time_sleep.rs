@@ -12,7 +12,7 @@ use evloop::MissedTickBehavior;
 
 #[test]
 fn sleep_never_ends_early() {
-    evloop::run(async {
+    support::run(async {
         for ms in [0u64, 1, 2, 3, 5, 8, 13] {
             let start = Instant::now();
             evloop::sleep(Duration::from_millis(ms)).await;
@@ -32,7 +32,7 @@ fn sleep_never_ends_early() {
 fn many_concurrent_sleeps_never_end_early() {
     let n = support::scaled(2_000);
     let early = Rc::new(Cell::new(0));
-    evloop::run(async {
+    support::run(async {
         let handles: Vec<_> = (0..n)
             .map(|i| {
                 let early = early.clone();
@@ -54,7 +54,7 @@ fn many_concurrent_sleeps_never_end_early() {
 #[test]
 fn sleeps_complete_in_deadline_order() {
     let order = Rc::new(std::cell::RefCell::new(Vec::new()));
-    evloop::run(async {
+    support::run(async {
         let base = Instant::now();
         // Under Miri a poll takes milliseconds: stretch the deadlines so none has passed
         // before its task first runs.
@@ -76,7 +76,7 @@ fn sleeps_complete_in_deadline_order() {
 
 #[test]
 fn duration_max_never_fires_and_does_not_panic() {
-    evloop::run(async {
+    support::run(async {
         let sleep = evloop::sleep(Duration::MAX);
         assert!(sleep.deadline().is_none());
         let r = evloop::wait_for(Duration::from_millis(2), sleep).await;
@@ -100,7 +100,7 @@ fn duration_max_never_fires_and_does_not_panic() {
 
 #[test]
 fn dropping_a_sleep_disarms_it() {
-    evloop::run(async {
+    support::run(async {
         for _ in 0..support::scaled(1_000) {
             let r = evloop::wait_for(Duration::ZERO, evloop::sleep(Duration::from_secs(10))).await;
             assert!(r.is_err());
@@ -116,7 +116,7 @@ fn dropping_a_sleep_disarms_it() {
 
 #[test]
 fn reset_moves_the_deadline() {
-    evloop::run(async {
+    support::run(async {
         let start = Instant::now();
         let mut sleep = evloop::sleep(Duration::from_secs(3600));
         // Arm it, then pull it in.
@@ -141,7 +141,7 @@ fn sleep_is_send_and_sync() {
 
 #[test]
 fn self_waking_task_does_not_starve_a_timer() {
-    evloop::run(async {
+    support::run(async {
         let stop = Rc::new(Cell::new(false));
         let spins = Rc::new(Cell::new(0u64));
         let (s, n) = (stop.clone(), spins.clone());
@@ -164,7 +164,7 @@ fn self_waking_task_does_not_starve_a_timer() {
 
 #[test]
 fn interval_burst_keeps_the_schedule() {
-    evloop::run(async {
+    support::run(async {
         let mut every = evloop::interval(Duration::from_millis(5));
         let first = every.tick().await;
         std::thread::sleep(Duration::from_millis(16)); // miss three ticks
@@ -177,7 +177,7 @@ fn interval_burst_keeps_the_schedule() {
 
 #[test]
 fn interval_delay_restarts_from_the_late_tick() {
-    evloop::run(async {
+    support::run(async {
         let mut every = evloop::interval(Duration::from_millis(5));
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         every.tick().await;
@@ -191,7 +191,7 @@ fn interval_delay_restarts_from_the_late_tick() {
 
 #[test]
 fn interval_skip_drops_missed_ticks() {
-    evloop::run(async {
+    support::run(async {
         let mut every = evloop::interval(Duration::from_millis(5));
         every.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let first = every.tick().await;
@@ -230,7 +230,7 @@ fn a_fired_timer_runs_before_a_long_run_queue() {
     // not after every busy task had its turn.
     let n = support::scaled(2_000);
     let order = Rc::new(std::cell::RefCell::new(Vec::new()));
-    evloop::run(async {
+    support::run(async {
         let o = order.clone();
         let sleeper = evloop::spawn(async move {
             evloop::sleep(Duration::from_millis(2)).await;
@@ -263,7 +263,7 @@ fn a_fired_timer_runs_before_a_long_run_queue() {
 fn equal_deadlines_wake_in_arming_order() {
     // Regression (issue 9): timers in one wheel slot fired newest first, so tasks sleeping
     // until the same instant woke in reverse.
-    evloop::run(async {
+    support::run(async {
         // Far enough that every task arms its timer before it passes (Miri polls slowly).
         let deadline = Instant::now() + Duration::from_millis(if cfg!(miri) { 2_000 } else { 20 });
         let log = support::Log::new();
@@ -287,7 +287,7 @@ fn equal_deadlines_wake_in_arming_order() {
 fn timers_fire_in_deadline_order_then_arming_order() {
     // Deadlines armed out of order, some equal: the wakes come in (deadline, arming) order.
     // (Across wheel levels and cascades: the wheel's unit tests.)
-    evloop::run(async {
+    support::run(async {
         let base = Instant::now();
         let offsets = [30u64, 10, 40, 30, 10, 35, 20, 40];
         let log = support::Log::new();

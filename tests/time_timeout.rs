@@ -13,7 +13,7 @@ use support::Tracker;
 #[test]
 fn times_out_and_drops_the_inner_future() {
     let tracker = Tracker::new();
-    evloop::run(async {
+    support::run(async {
         let start = Instant::now();
         let r = evloop::wait_for(
             Duration::from_millis(5),
@@ -28,7 +28,7 @@ fn times_out_and_drops_the_inner_future() {
 
 #[test]
 fn ok_when_inner_finishes_first() {
-    evloop::run(async {
+    support::run(async {
         let fast = async {
             evloop::sleep(Duration::from_millis(1)).await;
             "fast"
@@ -42,7 +42,7 @@ fn ok_when_inner_finishes_first() {
 
 #[test]
 fn inner_ready_in_the_same_turn_as_the_deadline_wins() {
-    evloop::run(async {
+    support::run(async {
         // Far enough that the first poll (inner, then timer) cannot straddle it, even under
         // Miri, where a poll takes milliseconds.
         let deadline = Instant::now() + Duration::from_millis(if cfg!(miri) { 400 } else { 3 });
@@ -73,7 +73,7 @@ fn ready_future_costs_no_timer() {
 
 #[test]
 fn wait_until_past_deadline_still_polls_inner_once() {
-    evloop::run(async {
+    support::run(async {
         let past = Instant::now();
         assert_eq!(evloop::wait_until(past, async { 1 }).await, Ok(1));
         let polled = Rc::new(Cell::new(false));
@@ -93,7 +93,7 @@ fn wait_until_past_deadline_still_polls_inner_once() {
 
 #[test]
 fn timeout_error_converts_to_io_timed_out() {
-    let err: std::io::Error = evloop::run(async {
+    let err: std::io::Error = support::run(async {
         evloop::wait_for(Duration::ZERO, std::future::pending::<()>())
             .await
             .unwrap_err()
@@ -104,7 +104,7 @@ fn timeout_error_converts_to_io_timed_out() {
 
 #[test]
 fn a_million_ready_timeouts_do_not_touch_the_wheel() {
-    evloop::run(async {
+    support::run(async {
         let mut sum = 0u64;
         for i in 0..support::scaled(100_000) as u64 {
             sum += evloop::wait_for(Duration::from_secs(1), async move { i })
@@ -119,7 +119,7 @@ fn a_million_ready_timeouts_do_not_touch_the_wheel() {
 fn a_timeout_cancelled_after_its_work_finished_leaves_the_wheel_sound() {
     // Regression: a wait_for whose deadline lands in level-0 slot 256..4095 (here ~300 ms)
     // and is cancelled early used to corrupt the timer wheel's lists.
-    evloop::run(async {
+    support::run(async {
         for _ in 0..3 {
             let quick = evloop::sleep(Duration::from_millis(2));
             assert!(

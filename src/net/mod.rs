@@ -43,9 +43,15 @@
 //! (not-ready → ready) once, so:
 //!
 //! * Readiness is remembered until an operation returns `WouldBlock`, and only then cleared
-//!   (and only if no new event arrived meanwhile). A read that returns fewer bytes than asked
-//!   does not clear it: the next read tries the socket again. This is what makes a 1-byte
-//!   reader of a large burst see every byte without a new edge.
+//!   (and only if no new event arrived meanwhile). A read that fills the buffer it was
+//!   given does not clear it: the next read tries the socket again, which is what makes a
+//!   1-byte reader of a large burst see every byte without a new edge.
+//! * One shortcut: a TCP read, or a plain (not vectored) stream write, that moves *some but
+//!   fewer* bytes than asked has emptied the receive buffer (or filled the send buffer), so
+//!   it clears the readiness at once and saves the `read(2)` that would return
+//!   `WouldBlock`; the kernel raises a new edge for any later arrival. Not for datagrams,
+//!   vectored writes (`IOV_MAX`) or Unix stream reads (passed descriptors end a read early),
+//!   where a short transfer proves nothing.
 //! * A new socket starts out "ready": the first operation finds out.
 //! * A spurious wake-up (ready, but the operation says `WouldBlock`) clears the readiness and
 //!   waits again: no busy loop.

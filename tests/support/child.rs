@@ -49,17 +49,28 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `command` and returns it with the first line it prints.
+    /// Starts `command` and returns it with the first line it prints (within
+    /// [`TEST_LIMIT`](super::TEST_LIMIT): a child that never prints fails the test).
     pub fn start(mut command: Command) -> (Running, String) {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut running = Running { child, stdout };
-        let mut line = String::new();
-        running.stdout.read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = stdout.read_line(&mut line);
+            let _ = tx.send((read.map(|_| line), stdout));
+        });
+        let Ok((line, stdout)) = rx.recv_timeout(super::TEST_LIMIT) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} printed nothing within {:?}", super::TEST_LIMIT);
+        };
+        let running = Running { child, stdout };
+        let line = line.unwrap();
         assert!(
             !line.is_empty(),
             "{command:?} exited before printing its address"

@@ -285,3 +285,23 @@ pub fn peers_available(programs: &[&str]) -> bool {
     }
     true
 }
+
+/// How long any one test body may wait before it fails as hung (stretched under Miri,
+/// where every poll is slow).
+pub const TEST_LIMIT: std::time::Duration =
+    std::time::Duration::from_secs(if cfg!(miri) { 900 } else { 60 });
+
+/// `evloop::run` with a deadline: a test whose body waits for longer than [`TEST_LIMIT`]
+/// (a lost wakeup, a peer that never answers) fails, instead of hanging the test run.
+#[track_caller]
+pub fn run<F: Future>(body: F) -> F::Output {
+    let location = std::panic::Location::caller();
+    evloop::run(async move {
+        match evloop::wait_for(TEST_LIMIT, body).await {
+            Ok(output) => output,
+            Err(_elapsed) => {
+                panic!("test body at {location} still waiting after {TEST_LIMIT:?}: hung")
+            }
+        }
+    })
+}
