@@ -46,6 +46,13 @@ use crate::task::waker::task_waker;
 use crate::task::{Id, JoinHandle, RawTask, TaskCell};
 use crate::time::wheel::{TimerKey, Wheel};
 
+/// The `block_on` future's id while no `block_on` runs: its generation is outside the
+/// 28 bits a waker carries, so no waker matches it.
+const NO_MAIN: TaskId = TaskId {
+    key: MAIN_KEY,
+    generation: u32::MAX,
+};
+
 /// Ready `JoinHandle`s one poll may consume before it must yield.
 const POLL_BUDGET: u32 = 128;
 
@@ -104,10 +111,7 @@ impl Core {
         Core {
             id,
             tag,
-            main_id: Cell::new(TaskId {
-                key: MAIN_KEY,
-                generation: 0,
-            }),
+            main_id: Cell::new(NO_MAIN),
             tasks: RefCell::new(TaskStore::new(generation)),
             timers: RefCell::new(Wheel::new(created)),
             reactor: RefCell::new(reactor),
@@ -151,6 +155,8 @@ impl Core {
             while budget > 0 {
                 let next = self.tasks.borrow_mut().pop();
                 match next {
+                    // A `block_on` future's id queued by an earlier call: not ours.
+                    Some(id) if id.is_main() && id != main_id => {}
                     Some(id) if id.is_main() => {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
@@ -158,6 +164,7 @@ impl Core {
                             // Take what other threads sent even if this call never parked,
                             // so the inject queue does not wait for the next `block_on`.
                             self.run_remote();
+                            self.main_id.set(NO_MAIN); // its wakers now wake nothing
                             return output;
                         }
                     }
