@@ -311,10 +311,13 @@ impl<T> fmt::Debug for Receiver<T> {
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// evloop::run(async {
 ///     let (mut tx, mut rx) = evloop::channel::oneshot::channel::<u8>();
 ///     rx.close();
-///     tx.closed().await; // completes at once
+///     // Completes at once: even a zero timeout does not expire first.
+///     assert!(evloop::wait_for(Duration::ZERO, tx.closed()).await.is_ok());
+///     assert!(tx.is_closed());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

@@ -68,10 +68,13 @@ impl<S: mio::event::Source> IoSource<S> {
     /// # Examples
     ///
     /// ```
+    /// use std::os::fd::AsRawFd;
     /// evloop::run(async {
     ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
+    ///     let fd = a.as_raw_fd();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
-    ///     let _stream: &mio::net::UnixStream = a.get_ref();
+    ///     let stream: &mio::net::UnixStream = a.get_ref();
+    ///     assert_eq!(stream.as_raw_fd(), fd); // the very socket given to `new`
     /// });
     /// ```
     pub fn get_ref(&self) -> &S {
@@ -83,10 +86,14 @@ impl<S: mio::event::Source> IoSource<S> {
     /// # Examples
     ///
     /// ```
+    /// use std::io::{Read, Write};
     /// evloop::run(async {
-    ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
+    ///     let (a, mut b) = mio::net::UnixStream::pair().unwrap();
     ///     let mut a = evloop::io::IoSource::new(a).unwrap();
-    ///     let _stream: &mut mio::net::UnixStream = a.get_mut();
+    ///     b.write_all(b"hi").unwrap();
+    ///     let stream: &mut mio::net::UnixStream = a.get_mut();
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(stream.read(&mut buf).unwrap(), 2); // `Read` wants `&mut`
     /// });
     /// ```
     pub fn get_mut(&mut self) -> &mut S {
@@ -101,7 +108,9 @@ impl<S: mio::event::Source> IoSource<S> {
     /// evloop::run(async {
     ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
-    ///     let _plain: mio::net::UnixStream = a.into_inner();
+    ///     let plain: mio::net::UnixStream = a.into_inner();
+    ///     // Deregistered: it can be registered again.
+    ///     assert!(evloop::io::IoSource::new(plain).is_ok());
     /// });
     /// ```
     pub fn into_inner(mut self) -> S {
@@ -156,10 +165,12 @@ impl<S: mio::event::Source> IoSource<S> {
     ///
     /// ```
     /// use std::future::poll_fn;
+    /// use std::io::Write;
     /// evloop::run(async {
     ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
     ///     poll_fn(|cx| a.poll_writable(cx)).await.unwrap();
+    ///     assert_eq!(a.get_ref().write(b"hi").unwrap(), 2); // room to write
     /// });
     /// ```
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -181,12 +192,13 @@ impl<S: mio::event::Source> IoSource<S> {
     /// # Examples
     ///
     /// ```
-    /// use std::io::Write;
+    /// use std::io::{Read, Write};
     /// evloop::run(async {
     ///     let (a, mut b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
     ///     b.write_all(b"x").unwrap();
     ///     a.readable().await.unwrap();
+    ///     assert_eq!(a.get_ref().read(&mut [0; 4]).unwrap(), 1); // data to read
     /// });
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
@@ -206,10 +218,12 @@ impl<S: mio::event::Source> IoSource<S> {
     /// # Examples
     ///
     /// ```
+    /// use std::io::Write;
     /// evloop::run(async {
     ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
     ///     a.writable().await.unwrap();
+    ///     assert_eq!(a.get_ref().write(b"hi").unwrap(), 2); // room to write
     /// });
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
@@ -319,11 +333,14 @@ impl<S: mio::event::Source> IoSource<S> {
     /// # Examples
     ///
     /// ```
-    /// use std::io::Write;
+    /// use std::io::{Read, Write};
     /// evloop::run(async {
-    ///     let (a, _b) = mio::net::UnixStream::pair().unwrap();
+    ///     let (a, mut b) = mio::net::UnixStream::pair().unwrap();
     ///     let a = evloop::io::IoSource::new(a).unwrap();
     ///     a.write_with(|mut s| s.write_all(b"hello")).await.unwrap();
+    ///     let mut buf = [0; 5];
+    ///     assert_eq!(b.read(&mut buf).unwrap(), 5);
+    ///     assert_eq!(&buf, b"hello");
     /// });
     /// ```
     pub async fn write_with<R>(&self, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {

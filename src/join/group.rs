@@ -201,10 +201,13 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     ///
     /// ```
     /// evloop::run(async {
-    ///     let group = evloop::TaskGroup::<(), ()>::new();
+    ///     let group = evloop::TaskGroup::<i32, ()>::new();
     ///     let spawner = group.spawner();
-    ///     spawner.spawn(async { Ok(()) }).unwrap();
-    ///     group.join().await.unwrap();
+    ///     group.spawn(async move {
+    ///         spawner.spawn(async { Ok(2) }).unwrap(); // a child adds a sibling
+    ///         Ok(1)
+    ///     });
+    ///     assert_eq!(group.join().await.unwrap(), [1, 2]);
     /// });
     /// ```
     pub fn spawner(&self) -> GroupSpawner<T, E> {

@@ -23,11 +23,17 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 /// evloop::run(async {
 ///     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
 ///     let listener = evloop::net::TcpListener::bind(addr).await?;
-///     let port = listener.local_addr()?.port();
+///     let addr = listener.local_addr()?;
+///     let port = addr.port();
 ///     // The same address, spelled three ways:
-///     evloop::net::TcpStream::connect(("127.0.0.1", port)).await?;
-///     evloop::net::TcpStream::connect(format!("127.0.0.1:{port}")).await?;
-///     evloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let streams = [
+///         evloop::net::TcpStream::connect(("127.0.0.1", port)).await?,
+///         evloop::net::TcpStream::connect(format!("127.0.0.1:{port}")).await?,
+///         evloop::net::TcpStream::connect(addr).await?,
+///     ];
+///     for stream in &streams {
+///         assert_eq!(stream.peer_addr()?, addr);
+///     }
 ///     Ok::<(), std::io::Error>(())
 /// })
 /// .unwrap();

@@ -110,7 +110,11 @@ impl<S> OwnedReadHalf<S> {
     ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
     ///     let (read, write) = stream.into_split();
     ///     let stream = read.reunite(write).expect("same stream");
-    ///     stream.write_all(b"still open").await?;
+    ///     stream.write_all(b"still open").await?; // reuniting shut nothing down
+    ///     let (peer, _) = listener.accept().await?;
+    ///     let mut buf = [0; 10];
+    ///     assert_eq!(peer.read(&mut buf).await?, 10);
+    ///     assert_eq!(&buf, b"still open");
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();
@@ -137,8 +141,9 @@ impl<S> OwnedWriteHalf<S> {
     ///     let (a_read, a_write) = a.into_split();
     ///     let (b_read, b_write) = b.into_split();
     ///     let err = a_write.reunite(b_read).unwrap_err(); // not the same stream
-    ///     let _a = err.1.reunite(a_read).unwrap();
-    ///     let _b = b_write.reunite(err.0).unwrap();
+    ///     // The halves come back in the error, each able to rejoin its own stream:
+    ///     assert!(err.1.reunite(a_read).is_ok());
+    ///     assert!(b_write.reunite(err.0).is_ok());
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();

@@ -71,7 +71,8 @@ fn debug_from_env() -> bool {
 ///     .blocking_keep_alive(Duration::from_secs(5))
 ///     .build()
 ///     .unwrap();
-/// rt.block_on(async {});
+/// let answer = rt.block_on(async { evloop::spawn_blocking(|| 6 * 7).await.unwrap() });
+/// assert_eq!(answer, 42);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
@@ -94,7 +95,7 @@ impl Builder {
     ///
     /// ```
     /// let rt = evloop::runtime::Builder::new().build().unwrap();
-    /// # drop(rt);
+    /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// ```
     pub fn new() -> Self {
         Builder {
@@ -124,7 +125,16 @@ impl Builder {
     ///
     /// ```
     /// let rt = evloop::Runtime::builder().event_interval(16).build().unwrap();
-    /// # drop(rt);
+    /// let turns = rt.block_on(async {
+    ///     // A registered socket: the loop has I/O to check.
+    ///     let _socket = evloop::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let before = evloop::debug::metrics().reactor_turns;
+    ///     for _ in 0..160 {
+    ///         evloop::yield_now().await; // always ready again: the loop never has to wait
+    ///     }
+    ///     evloop::debug::metrics().reactor_turns - before
+    /// });
+    /// assert!(turns >= 10); // 160 polls: I/O checked at least every 16
     /// ```
     #[track_caller]
     pub fn event_interval(mut self, n: u32) -> Self {
@@ -143,7 +153,7 @@ impl Builder {
     ///
     /// ```
     /// let rt = evloop::Runtime::builder().events_capacity(256).build().unwrap();
-    /// # drop(rt);
+    /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// ```
     #[track_caller]
     pub fn events_capacity(mut self, n: usize) -> Self {
@@ -161,8 +171,13 @@ impl Builder {
     /// # Examples
     ///
     /// ```
+    /// use std::collections::HashSet;
     /// let rt = evloop::Runtime::builder().max_blocking_threads(4).build().unwrap();
-    /// # drop(rt);
+    /// let threads: HashSet<_> = rt.block_on(async {
+    ///     let calls = (0..16).map(|_| evloop::spawn_blocking(|| std::thread::current().id()));
+    ///     evloop::gather(calls).await.into_iter().map(Result::unwrap).collect()
+    /// });
+    /// assert!(threads.len() <= 4); // 16 calls, at most 4 threads
     /// ```
     #[track_caller]
     pub fn max_blocking_threads(mut self, n: usize) -> Self {
@@ -178,7 +193,7 @@ impl Builder {
     /// ```
     /// use std::time::Duration;
     /// let rt = evloop::Runtime::builder().blocking_keep_alive(Duration::from_millis(100)).build().unwrap();
-    /// # drop(rt);
+    /// assert_eq!(rt.block_on(async { evloop::spawn_blocking(|| 1 + 1).await.unwrap() }), 2);
     /// ```
     pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
         self.config.blocking_keep_alive = keep_alive;
@@ -196,7 +211,13 @@ impl Builder {
     ///
     /// ```
     /// let rt = evloop::Runtime::builder().debug(true).build().unwrap();
-    /// rt.block_on(async {});
+    /// rt.block_on(async {
+    ///     let task = evloop::spawn(async {});
+    ///     evloop::yield_now().await; // the task runs
+    ///     // Debug mode times each task's polls:
+    ///     assert!(evloop::debug::tasks()[0].busy.is_some());
+    ///     task.await.unwrap();
+    /// });
     /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.config.debug = on;
@@ -209,13 +230,28 @@ impl Builder {
     /// # Examples
     ///
     /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
     /// use std::time::Duration;
+    /// use evloop::debug::DebugEvent;
+    ///
+    /// let slow = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = slow.clone();
     /// let rt = evloop::Runtime::builder()
     ///     .debug(true)
     ///     .slow_poll_threshold(Duration::from_millis(10))
+    ///     .on_debug_event(move |event| {
+    ///         if let DebugEvent::SlowPoll { threshold, .. } = event {
+    ///             sink.borrow_mut().push(*threshold);
+    ///         }
+    ///     })
     ///     .build()
     ///     .unwrap();
-    /// # drop(rt);
+    /// rt.block_on(async {
+    ///     // A poll that blocks the loop for 20 ms:
+    ///     evloop::spawn(async { std::thread::sleep(Duration::from_millis(20)) }).await.unwrap();
+    /// });
+    /// assert_eq!(slow.borrow()[0], Duration::from_millis(10)); // reported: 20 ms > 10 ms
     /// ```
     #[doc(alias = "slow_callback_duration")]
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
@@ -230,12 +266,20 @@ impl Builder {
     /// # Examples
     ///
     /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = seen.clone();
     /// let rt = evloop::Runtime::builder()
     ///     .debug(true)
-    ///     .on_debug_event(|event| println!("{event}"))
+    ///     .on_debug_event(move |event| sink.borrow_mut().push(event.to_string()))
     ///     .build()
     ///     .unwrap();
-    /// # drop(rt);
+    /// rt.block_on(async {
+    ///     evloop::spawn(std::future::pending::<()>()); // never finishes
+    /// });
+    /// drop(rt); // reports the task still pending
+    /// assert!(seen.borrow().iter().any(|line| line.starts_with("evloop: task destroyed")));
     /// ```
     pub fn on_debug_event(mut self, sink: impl Fn(&DebugEvent) + 'static) -> Self {
         self.config.debug_sink = Some(Rc::new(sink));
@@ -249,12 +293,19 @@ impl Builder {
     /// # Examples
     ///
     /// ```
+    /// use std::panic::{AssertUnwindSafe, catch_unwind};
     /// use evloop::debug::UnhandledPanic;
     /// let rt = evloop::Runtime::builder()
     ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
     ///     .build()
     ///     .unwrap();
-    /// # drop(rt);
+    /// let result = catch_unwind(AssertUnwindSafe(|| {
+    ///     rt.block_on(async {
+    ///         drop(evloop::spawn(async { panic!("nobody looks") }));
+    ///         evloop::sleep(std::time::Duration::from_secs(60)).await;
+    ///     })
+    /// }));
+    /// assert!(result.is_err()); // re-raised from block_on, long before the 60 s
     /// ```
     pub fn unhandled_panic(mut self, policy: UnhandledPanic) -> Self {
         self.config.panic_policy = match policy {
@@ -271,11 +322,19 @@ impl Builder {
     /// # Examples
     ///
     /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let failed = Rc::new(RefCell::new(Vec::new()));
+    /// let handler = failed.clone();
     /// let rt = evloop::Runtime::builder()
-    ///     .on_unhandled_panic(|info| eprintln!("task {:?} failed: {:?}", info.task.id, info.message()))
+    ///     .on_unhandled_panic(move |info| handler.borrow_mut().push(info.task.name))
     ///     .build()
     ///     .unwrap();
-    /// # drop(rt);
+    /// rt.block_on(async {
+    ///     drop(evloop::spawn_named("worker", async { panic!("nobody looks") }));
+    ///     evloop::yield_now().await; // the task runs and panics
+    /// });
+    /// assert_eq!(*failed.borrow(), [Some("worker".to_owned())]);
     /// ```
     #[doc(alias = "set_exception_handler")]
     pub fn on_unhandled_panic(mut self, handler: impl Fn(UnhandledPanicInfo) + 'static) -> Self {
@@ -295,8 +354,22 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let rt = evloop::Runtime::builder().dump_on_sigquit(true).build().unwrap();
-    /// # drop(rt);
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let tables = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = tables.clone();
+    /// let rt = evloop::Runtime::builder()
+    ///     .dump_on_sigquit(true)
+    ///     .on_debug_event(move |event| sink.borrow_mut().push(event.to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     evloop::spawn_named("stuck", std::future::pending::<()>());
+    ///     // As `kill -QUIT <pid>` from outside:
+    ///     signal_hook::low_level::raise(signal_hook::consts::SIGQUIT).unwrap();
+    ///     evloop::sleep(std::time::Duration::from_millis(1)).await; // the loop turns
+    /// });
+    /// assert!(tables.borrow().iter().any(|table| table.contains("stuck")));
     /// ```
     #[cfg(feature = "sigquit")]
     pub fn dump_on_sigquit(mut self, on: bool) -> Self {
@@ -314,7 +387,7 @@ impl Builder {
     ///
     /// ```
     /// let rt = evloop::Runtime::builder().build()?;
-    /// # drop(rt);
+    /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn build(self) -> io::Result<Runtime> {

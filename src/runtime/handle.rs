@@ -73,7 +73,10 @@ impl Handle {
     /// ```
     /// evloop::run(async {
     ///     let handle = evloop::Handle::current();
-    ///     std::thread::spawn(move || drop(handle.spawn(async {}))).join().unwrap();
+    ///     let spawn = move || handle.spawn(async { std::thread::current().id() });
+    ///     let task = std::thread::spawn(spawn).join().unwrap();
+    ///     // Spawned from another thread, run by this loop:
+    ///     assert_eq!(task.await.unwrap(), std::thread::current().id());
     /// });
     /// ```
     #[doc(alias = "get_running_loop")]

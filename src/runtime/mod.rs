@@ -79,7 +79,7 @@ impl Runtime {
     ///
     /// ```
     /// let rt = evloop::Runtime::new()?;
-    /// rt.block_on(async {});
+    /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new() -> io::Result<Runtime> {
@@ -92,7 +92,7 @@ impl Runtime {
     ///
     /// ```
     /// let rt = evloop::Runtime::builder().event_interval(32).build().unwrap();
-    /// rt.block_on(async {});
+    /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// ```
     pub fn builder() -> Builder {
         Builder::new()
@@ -296,7 +296,9 @@ where
 ///
 /// ```
 /// evloop::run(async {
-///     evloop::spawn_named("worker", async {}).await.unwrap();
+///     let worker = evloop::spawn_named("worker", async {});
+///     assert_eq!(evloop::debug::tasks()[0].name.as_deref(), Some("worker"));
+///     worker.await.unwrap();
 /// });
 /// ```
 #[track_caller]

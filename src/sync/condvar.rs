@@ -67,8 +67,15 @@ impl Condvar {
     /// # Examples
     ///
     /// ```
-    /// let condvar = evloop::sync::Condvar::new();
-    /// condvar.notify_all(); // nobody waits: nothing happens
+    /// use std::time::Duration;
+    /// use evloop::sync::{Condvar, Mutex};
+    /// evloop::run(async {
+    ///     let (mutex, condvar) = (Mutex::new(()), Condvar::new());
+    ///     condvar.notify_all(); // nobody waits: nothing happens, nothing is stored
+    ///     let wait = condvar.wait(mutex.lock().await);
+    ///     // Not woken by the earlier notify: even a zero timeout expires first.
+    ///     assert!(evloop::wait_for(Duration::ZERO, wait).await.is_err());
+    /// });
     /// ```
     pub fn new() -> Condvar {
         Condvar {
@@ -100,9 +107,10 @@ impl Condvar {
     ///     });
     ///     let mut ready = pair.0.lock().await;
     ///     while !*ready {
-    ///         ready = pair.1.wait(ready).await;
+    ///         ready = pair.1.wait(ready).await; // the setter takes the lock meanwhile
     ///     }
-    ///     setter.await.unwrap();
+    ///     assert!(pair.0.is_locked()); // relocked: `ready` is a guard again
+    ///     assert!(setter.is_finished());
     /// });
     /// ```
     ///
@@ -182,13 +190,14 @@ impl Condvar {
     /// use evloop::sync::{Condvar, Mutex};
     /// evloop::run(async {
     ///     let pair = Rc::new((Mutex::new(()), Condvar::new()));
-    ///     let waiter = evloop::spawn({
-    ///         let pair = pair.clone();
-    ///         async move { drop(pair.1.wait(pair.0.lock().await).await) }
-    ///     });
-    ///     evloop::yield_now().await; // it waits
+    ///     let waiter = |pair: Rc<(Mutex<()>, Condvar)>| {
+    ///         evloop::spawn(async move { drop(pair.1.wait(pair.0.lock().await).await) })
+    ///     };
+    ///     let (first, second) = (waiter(pair.clone()), waiter(pair.clone()));
+    ///     evloop::yield_now().await; // both wait
     ///     pair.1.notify_one();
-    ///     waiter.await.unwrap();
+    ///     first.await.unwrap(); // the oldest wakes
+    ///     assert!(!second.is_finished()); // the other still waits
     /// });
     /// ```
     pub fn notify_one(&self) {
@@ -215,7 +224,8 @@ impl Condvar {
     ///         .collect();
     ///     evloop::yield_now().await; // all three wait
     ///     pair.1.notify_all();
-    ///     evloop::gather(waiters).await;
+    ///     evloop::yield_now().await; // they relock and return, one after the other
+    ///     assert!(waiters.iter().all(|waiter| waiter.is_finished()));
     /// });
     /// ```
     pub fn notify_all(&self) {

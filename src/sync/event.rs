@@ -137,8 +137,9 @@ impl Event {
     ///         let event = event.clone();
     ///         async move { event.set() }
     ///     });
-    ///     event.wait().await;
-    ///     setter.await.unwrap();
+    ///     event.wait().await; // until the setter runs
+    ///     assert!(event.is_set());
+    ///     assert!(setter.is_finished());
     /// });
     /// ```
     ///
@@ -176,11 +177,13 @@ impl fmt::Debug for Event {
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// evloop::run(async {
 ///     let event = evloop::sync::Event::new();
 ///     let wait: evloop::sync::EventWait<'_> = event.wait();
 ///     event.set();
-///     wait.await;
+///     // The flag is up: completes at once (even a zero timeout does not expire first).
+///     assert!(evloop::wait_for(Duration::ZERO, wait).await.is_ok());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

@@ -237,6 +237,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 ///     let mutex = evloop::sync::Mutex::new(0);
 ///     let lock: evloop::sync::MutexLock<'_, i32> = mutex.lock();
 ///     *lock.await += 1;
+///     assert_eq!(*mutex.lock().await, 1);
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

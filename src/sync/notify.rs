@@ -63,8 +63,13 @@ impl Notify {
     /// # Examples
     ///
     /// ```
-    /// let notify = evloop::sync::Notify::new();
-    /// notify.notify_waiters(); // nobody waits: nothing happens
+    /// use std::time::Duration;
+    /// evloop::run(async {
+    ///     let notify = evloop::sync::Notify::new();
+    ///     notify.notify_waiters(); // nobody waits: nothing happens
+    ///     // No permit: `notified()` waits (even a zero timeout expires first).
+    ///     assert!(evloop::wait_for(Duration::ZERO, notify.notified()).await.is_err());
+    /// });
     /// ```
     pub fn new() -> Notify {
         Notify {
@@ -81,10 +86,13 @@ impl Notify {
     /// # Examples
     ///
     /// ```
+    /// use std::time::Duration;
     /// evloop::run(async {
     ///     let notify = evloop::sync::Notify::new();
     ///     notify.notify_one(); // nobody waits yet: stores a permit
     ///     notify.notified().await; // consumes it
+    ///     // The permit is gone: the next `notified()` waits (a zero timeout expires first).
+    ///     assert!(evloop::wait_for(Duration::ZERO, notify.notified()).await.is_err());
     /// });
     /// ```
     ///
@@ -113,13 +121,12 @@ impl Notify {
     /// use evloop::sync::Notify;
     /// evloop::run(async {
     ///     let notify = Rc::new(Notify::new());
-    ///     let waiter = evloop::spawn({
-    ///         let notify = notify.clone();
-    ///         async move { notify.notified().await }
-    ///     });
-    ///     evloop::yield_now().await; // the waiter is queued
+    ///     let waiter = |notify: Rc<Notify>| evloop::spawn(async move { notify.notified().await });
+    ///     let (first, second) = (waiter(notify.clone()), waiter(notify.clone()));
+    ///     evloop::yield_now().await; // both waiters are queued
     ///     notify.notify_one();
-    ///     waiter.await.unwrap();
+    ///     first.await.unwrap(); // the oldest wakes
+    ///     assert!(!second.is_finished()); // the other still waits
     /// });
     /// ```
     pub fn notify_one(&self) {
@@ -143,6 +150,7 @@ impl Notify {
     ///
     /// ```
     /// use std::rc::Rc;
+    /// use std::time::Duration;
     /// use evloop::sync::Notify;
     /// evloop::run(async {
     ///     let notify = Rc::new(Notify::new());
@@ -154,7 +162,10 @@ impl Notify {
     ///         .collect();
     ///     evloop::yield_now().await; // all three are queued
     ///     notify.notify_waiters();
-    ///     evloop::gather(waiters).await;
+    ///     evloop::yield_now().await; // they run
+    ///     assert!(waiters.iter().all(|waiter| waiter.is_finished()));
+    ///     // Nothing is stored for a later waiter (a zero timeout expires first):
+    ///     assert!(evloop::wait_for(Duration::ZERO, notify.notified()).await.is_err());
     /// });
     /// ```
     pub fn notify_waiters(&self) {
@@ -184,11 +195,13 @@ impl fmt::Debug for Notify {
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// evloop::run(async {
 ///     let notify = evloop::sync::Notify::new();
 ///     let notified: evloop::sync::Notified<'_> = notify.notified();
-///     notify.notify_one();
-///     notified.await;
+///     notify.notify_one(); // `notified` was never polled, so not queued: stores a permit
+///     // It takes the permit at once (even a zero timeout does not expire first).
+///     assert!(evloop::wait_for(Duration::ZERO, notified).await.is_ok());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

@@ -413,6 +413,7 @@ impl<T: ?Sized> fmt::Debug for RwLockRead<'_, T> {
 ///     let lock = evloop::sync::RwLock::new(1);
 ///     let write: evloop::sync::RwLockWrite<'_, i32> = lock.write();
 ///     *write.await = 2;
+///     assert_eq!(*lock.read().await, 2);
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

@@ -28,8 +28,10 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let builder = evloop::task::Builder::new();
-    /// # drop(builder);
+    /// evloop::run(async {
+    ///     let task = evloop::task::Builder::new().spawn(async { evloop::task::current_info() });
+    ///     assert_eq!(task.await.unwrap().unwrap().name, None);
+    /// });
     /// ```
     pub fn new() -> Self {
         Builder::default()
@@ -40,8 +42,11 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let builder = evloop::task::Builder::new().name("worker-1");
-    /// # drop(builder);
+    /// evloop::run(async {
+    ///     let builder = evloop::task::Builder::new().name("worker-1");
+    ///     let task = builder.spawn(async { evloop::task::current_info() });
+    ///     assert_eq!(task.await.unwrap().unwrap().name.as_deref(), Some("worker-1"));
+    /// });
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into().into_boxed_str());

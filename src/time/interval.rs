@@ -14,8 +14,17 @@ use super::Sleep;
 /// ```
 /// use std::time::Duration;
 /// use evloop::MissedTickBehavior;
-/// let mut every = evloop::interval(Duration::from_millis(10));
-/// every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+/// evloop::run(async {
+///     let ms = Duration::from_millis;
+///     let mut every = evloop::interval(ms(10));
+///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     let start = every.tick().await; // the first tick, at once
+///     evloop::sleep(ms(35)).await; // the loop falls behind: 10, 20 and 30 ms are due
+///     every.tick().await; // one late tick, at once
+///     let next = every.tick().await;
+///     assert!(next >= start + ms(40)); // the other missed ticks were dropped
+///     assert_eq!((next - start).as_nanos() % ms(10).as_nanos(), 0); // on the old schedule
+/// });
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
@@ -125,7 +134,9 @@ impl Interval {
     /// use std::time::Duration;
     /// evloop::run(async {
     ///     let mut every = evloop::interval(Duration::from_millis(1));
-    ///     poll_fn(|cx| every.poll_tick(cx)).await;
+    ///     let first = poll_fn(|cx| every.poll_tick(cx)).await;
+    ///     let second = poll_fn(|cx| every.poll_tick(cx)).await;
+    ///     assert_eq!(second - first, Duration::from_millis(1));
     /// });
     /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {

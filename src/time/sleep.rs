@@ -71,11 +71,14 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # Examples
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// evloop::run(async {
 ///     let mut sleep = evloop::sleep(Duration::from_secs(3600));
-///     sleep.reset(std::time::Instant::now()); // changed my mind
-///     sleep.await;
+///     let now = Instant::now();
+///     sleep.reset(now); // changed my mind
+///     (&mut sleep).await; // `Unpin`: awaited through a reference
+///     assert_eq!(sleep.deadline(), Some(now));
+///     assert!(sleep.is_elapsed());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

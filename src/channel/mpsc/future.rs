@@ -165,10 +165,12 @@ impl<T> fmt::Debug for Recv<'_, T> {
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// evloop::run(async {
 ///     let (tx, rx) = evloop::channel::mpsc::channel::<u8>(1);
 ///     drop(rx);
-///     tx.closed().await; // completes at once
+///     // Completes at once: even a zero timeout does not expire first.
+///     assert!(evloop::wait_for(Duration::ZERO, tx.closed()).await.is_ok());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

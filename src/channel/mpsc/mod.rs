@@ -397,7 +397,8 @@ impl<T> UnboundedSender<T> {
     /// evloop::run(async {
     ///     let (tx, rx) = evloop::channel::mpsc::unbounded::<u8>();
     ///     evloop::spawn(async move { drop(rx) });
-    ///     tx.closed().await;
+    ///     tx.closed().await; // until the task drops the receiver
+    ///     assert!(tx.send(1).is_err());
     /// });
     /// ```
     pub fn closed(&self) -> Closed<'_, T> {

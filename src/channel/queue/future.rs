@@ -226,9 +226,14 @@ impl<T, B: Buffer<T>> fmt::Debug for Put<'_, T, B> {
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// evloop::run(async {
-///     let queue = evloop::channel::Queue::<u8>::new();
-///     queue.join().await; // nothing was put: completes at once
+///     let queue = evloop::channel::Queue::new();
+///     // Nothing was put: completes at once (even a zero timeout does not expire first).
+///     assert!(evloop::wait_for(Duration::ZERO, queue.join()).await.is_ok());
+///     queue.try_put(1).unwrap();
+///     // One unfinished item: waits for its `task_done`.
+///     assert!(evloop::wait_for(Duration::ZERO, queue.join()).await.is_err());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

@@ -106,8 +106,15 @@ impl ListenOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = evloop::net::ListenOptions::new().reuse_address(false);
-    /// # let _ = options;
+    /// use evloop::net::{ListenOptions, TcpListener};
+    /// evloop::run(async {
+    ///     let options = ListenOptions::new().reuse_address(false);
+    ///     let listener = TcpListener::bind_with("127.0.0.1:0", options).await?;
+    ///     // Read back from the socket (with socket2, which evloop uses to set it):
+    ///     assert!(!socket2::SockRef::from(&listener).reuse_address()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub const fn reuse_address(mut self, on: bool) -> Self {
         self.reuse_address = on;
@@ -121,8 +128,15 @@ impl ListenOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = evloop::net::ListenOptions::new().reuse_port(true);
-    /// # let _ = options;
+    /// use evloop::net::{ListenOptions, TcpListener};
+    /// evloop::run(async {
+    ///     let options = ListenOptions::new().reuse_port(true);
+    ///     let first = TcpListener::bind_with("127.0.0.1:0", options).await?;
+    ///     let second = TcpListener::bind_with(first.local_addr()?, options).await?; // same port
+    ///     assert_eq!(first.local_addr()?, second.local_addr()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub const fn reuse_port(mut self, on: bool) -> Self {
         self.reuse_port = on;
@@ -135,8 +149,17 @@ impl ListenOptions {
     /// # Examples
     ///
     /// ```
-    /// let options = evloop::net::ListenOptions::new().backlog(4096);
-    /// # let _ = options;
+    /// use evloop::net::{ListenOptions, TcpListener, TcpStream};
+    /// evloop::run(async {
+    ///     let options = ListenOptions::new().backlog(4096);
+    ///     let listener = TcpListener::bind_with("127.0.0.1:0", options).await?;
+    ///     // Connected before anyone accepts: the kernel queues the connection.
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server_side, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub const fn backlog(mut self, backlog: u32) -> Self {
         self.backlog = backlog;
@@ -259,8 +282,9 @@ impl TcpListener {
     /// use evloop::net::{TcpListener, TcpStream};
     /// evloop::run(async {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (_stream, _peer) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_stream, peer) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert_eq!(peer, client.local_addr()?);
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();

@@ -115,8 +115,10 @@ impl UnixListener {
     ///     let path = std::env::temp_dir().join(format!("evloop-poll-{}.sock", std::process::id()));
     ///     # let _ = std::fs::remove_file(&path);
     ///     let listener = UnixListener::bind(&path)?;
-    ///     let _client = UnixStream::connect(&path).await?;
-    ///     let (_stream, _addr) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     let (stream, _addr) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     client.write_all(b"hi").await?;
+    ///     assert_eq!(stream.read(&mut [0; 2]).await?, 2); // the other end of `client`
     ///     std::fs::remove_file(&path)?;
     ///     Ok::<(), std::io::Error>(())
     /// })
@@ -252,12 +254,19 @@ impl fmt::Debug for UnixListener {
 /// # Examples
 ///
 /// ```
+/// use std::future::poll_fn;
+/// use std::pin::Pin;
+/// use futures_core::Stream;
+/// use evloop::net::{UnixIncoming, UnixListener, UnixStream};
+///
 /// evloop::run(async {
 ///     let path = std::env::temp_dir().join(format!("evloop-uinc-{}.sock", std::process::id()));
 ///     # let _ = std::fs::remove_file(&path);
-///     let listener = evloop::net::UnixListener::bind(&path)?;
-///     let incoming: evloop::net::UnixIncoming<'_> = listener.incoming();
-///     # drop(incoming);
+///     let listener = UnixListener::bind(&path)?;
+///     let mut incoming: UnixIncoming<'_> = listener.incoming();
+///     let _client = UnixStream::connect(&path).await?;
+///     let next = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await;
+///     assert!(next.unwrap().is_ok()); // the accepted connection
 ///     std::fs::remove_file(&path)?;
 ///     Ok::<(), std::io::Error>(())
 /// })

@@ -365,10 +365,14 @@ impl UnixStream {
     /// # Examples
     ///
     /// ```
+    /// use evloop::net::UnixStream;
     /// evloop::run(async {
-    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
-    ///     let a = evloop::net::UnixStream::from_std(a)?;
+    ///     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    ///     let (a, b) = (UnixStream::from_std(a)?, UnixStream::from_std(b)?);
     ///     a.write_all(b"ok").await?;
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(b.read(&mut buf).await?, 2);
+    ///     assert_eq!(&buf, b"ok");
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();

@@ -432,7 +432,10 @@ impl Wait {
 /// evloop::run(async {
 ///     let sem = evloop::sync::Semaphore::new(1);
 ///     let acquire: evloop::sync::Acquire<'_> = sem.acquire();
-///     let _permit = acquire.await;
+///     let permit = acquire.await;
+///     assert_eq!(sem.available_permits(), 0);
+///     drop(permit);
+///     assert_eq!(sem.available_permits(), 1);
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
@@ -468,8 +471,11 @@ impl Drop for Acquire<'_> {
 /// use std::rc::Rc;
 /// evloop::run(async {
 ///     let sem = Rc::new(evloop::sync::Semaphore::new(1));
-///     let acquire: evloop::sync::AcquireOwned = sem.acquire_owned();
-///     let _permit = acquire.await;
+///     let acquire: evloop::sync::AcquireOwned = sem.clone().acquire_owned();
+///     let permit = acquire.await;
+///     assert_eq!(sem.available_permits(), 0);
+///     drop(permit);
+///     assert_eq!(sem.available_permits(), 1);
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
