@@ -46,6 +46,7 @@ use super::{SignalKind, signal};
 ///     evloop::signal::ctrl_c().await?;
 ///     println!("shutting down");
 ///     server.abort();
+///     assert!(server.await.unwrap_err().is_cancelled());
 ///     Ok::<(), std::io::Error>(())
 /// })
 /// .unwrap();

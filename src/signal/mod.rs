@@ -7,7 +7,8 @@
 //! evloop::run(async {
 //!     let mut terminate = signal(SignalKind::terminate())?;
 //!     # signal_hook::low_level::raise(signal_hook::consts::SIGTERM)?;
-//!     terminate.recv().await; // `kill <pid>`, or systemd stopping the service
+//!     let delivered = terminate.recv().await; // `kill <pid>`, or systemd stopping the service
+//!     assert_eq!(delivered, Some(()));
 //!     println!("shutting down");
 //!     Ok::<(), std::io::Error>(())
 //! })

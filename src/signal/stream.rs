@@ -137,7 +137,7 @@ impl Signal {
     ///     evloop::spawn(async {
     ///         signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
     ///     });
-    ///     term.recv().await;
+    ///     assert_eq!(term.recv().await, Some(()));
     ///     println!("SIGTERM: shutting down");
     ///     Ok::<(), std::io::Error>(())
     /// })

@@ -59,7 +59,9 @@ impl fmt::Display for Id {
 ///
 /// ```
 /// evloop::run(async {
-///     let id = evloop::spawn(async { evloop::task::current() }).await.unwrap();
+///     let handle = evloop::spawn(async { evloop::task::current() });
+///     let id = handle.id();
+///     assert_eq!(handle.await.unwrap(), id); // the task saw its own id
 ///     println!("ran as task {id}");
 /// });
 /// ```
