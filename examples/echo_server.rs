@@ -27,14 +27,12 @@ use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
 use evloop::signal::{SignalKind, signal};
-use server::{Connections, Limits, Options, RateLimitedLog, write_within};
+use server::{Connections, Limits, Options, write_within};
 
 /// Port when none is given on the command line.
 const DEFAULT_PORT: u16 = 8888;
 /// Bytes read (and written back) at a time.
 const BUF_SIZE: usize = 16 * 1024;
-/// Pause after a failed `accept` (such as `EMFILE`) before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// On shutdown, how long clients still connected have to finish.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -74,32 +72,18 @@ async fn listen(options: Options) -> io::Result<()> {
     println!("listening on {}", listener.local_addr()?);
 
     let connections = Connections::new(limits.max_connections);
-    let mut accept_errors = RateLimitedLog::new("accept failed");
-    loop {
-        // A free slot first: with `max_connections` served, new clients wait.
-        let accepted = server::unless_stopped(&mut signals, async {
-            let slot = connections.slot().await;
-            (slot, listener.accept().await)
-        });
-        match accepted.await {
-            // Ctrl-C or SIGTERM: leave the loop (`recv` loses nothing when dropped).
-            None => break,
-            // A client: echo it in its own task so that others are not kept waiting.
-            Some((slot, Ok((stream, peer)))) => {
-                connections.spawn(slot, async move {
-                    if let Err(err) = echo(stream, limits).await {
-                        eprintln!("{peer}: {err}");
-                    }
-                });
+    // Until Ctrl-C or SIGTERM: each client in its own task (at most `max_connections`).
+    server::accept_until_stopped(
+        &listener,
+        &connections,
+        &mut signals,
+        |stream, peer| async move {
+            if let Err(err) = echo(stream, limits).await {
+                eprintln!("{peer}: {err}");
             }
-            // Out of file descriptors (EMFILE) or similar: log (not every time), back off,
-            // try again. Retrying at once would spin: the pending connection is still queued.
-            Some((_slot, Err(err))) => {
-                accept_errors.log(&err);
-                evloop::sleep(ACCEPT_BACKOFF).await;
-            }
-        }
-    }
+        },
+    )
+    .await;
 
     // A second Ctrl-C kills the process at once: nothing listens for it any more.
     drop(signals);

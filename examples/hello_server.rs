@@ -48,7 +48,7 @@ use evloop::Either;
 use evloop::net::{TcpListener, TcpStream};
 use evloop::signal::{SignalKind, signal};
 use evloop::sync::Event;
-use server::{Connections, Limits, Options, RateLimitedLog, linger_close, write_within};
+use server::{Connections, Limits, Options, linger_close, write_within};
 
 /// Port when none is given on the command line.
 const DEFAULT_PORT: u16 = 8080;
@@ -56,8 +56,6 @@ const DEFAULT_PORT: u16 = 8080;
 const MAX_HEAD: usize = 8 * 1024;
 /// Headers per request that `httparse` has room for.
 const MAX_HEADERS: usize = 32;
-/// Pause after a failed `accept` (such as `EMFILE`) before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// On shutdown, how long requests under way may take before their connections are closed.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -281,34 +279,17 @@ async fn listen(options: Options) -> io::Result<()> {
     println!("listening on http://{}", listener.local_addr()?);
 
     let connections = Connections::new(limits.max_connections);
-    let mut accept_errors = RateLimitedLog::new("accept failed");
-    loop {
-        // A free slot first: with `max_connections` served, new clients wait in the
-        // kernel's accept queue.
-        let accepted = server::unless_stopped(&mut signals, async {
-            let slot = connections.slot().await;
-            (slot, listener.accept().await)
-        });
-        match accepted.await {
-            // Ctrl-C or SIGTERM: leave the loop (`recv` loses nothing when dropped).
-            None => break,
-            // A client: serve it in its own task so that others are not kept waiting.
-            Some((slot, Ok((stream, peer)))) => {
-                let stopping = connections.stopping();
-                connections.spawn(slot, async move {
-                    if let Err(err) = serve(stream, limits, &stopping).await {
-                        eprintln!("{peer}: {err}");
-                    }
-                });
-            }
-            // Out of file descriptors (EMFILE) or similar: log (not every time), back off,
-            // try again. Retrying at once would spin: the pending connection is still queued.
-            Some((_slot, Err(err))) => {
-                accept_errors.log(&err);
-                evloop::sleep(ACCEPT_BACKOFF).await;
+    let stopping = connections.stopping();
+    // Until Ctrl-C or SIGTERM: each client in its own task (at most `max_connections`).
+    server::accept_until_stopped(&listener, &connections, &mut signals, |stream, peer| {
+        let stopping = stopping.clone();
+        async move {
+            if let Err(err) = serve(stream, limits, &stopping).await {
+                eprintln!("{peer}: {err}");
             }
         }
-    }
+    })
+    .await;
 
     // Stop listening for the signals: the default action is back, so a second Ctrl-C
     // kills the process at once, as users impatient with a slow shutdown expect.

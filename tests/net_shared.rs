@@ -11,16 +11,11 @@ use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream, UdpSocket};
 
-/// Runs a test body on a fresh runtime, failing (instead of hanging) after 30 s: a task
-/// whose waker was displaced waits forever, and must fail the test, not hang it.
+/// Runs a test body with a deadline (`support::run`): a task whose waker was displaced
+/// waits forever, and must fail the test, not hang it.
 #[track_caller]
 fn run<F: Future<Output = io::Result<()>>>(body: F) {
-    evloop::run(async {
-        evloop::wait_for(Duration::from_secs(30), body)
-            .await
-            .expect("test timed out: a waiting task was never woken")
-    })
-    .unwrap();
+    support::run(body).unwrap();
 }
 
 /// A connected pair of TCP streams on loopback: (client, server side).

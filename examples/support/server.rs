@@ -19,12 +19,13 @@
 
 use std::cell::Cell;
 use std::io;
-use std::net::Shutdown;
+use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::Either;
-use evloop::net::TcpStream;
+use evloop::net::{TcpListener, TcpStream};
+use evloop::signal::Signal;
 use evloop::sync::{Event, Notify, Semaphore};
 
 /// The limits a server puts on its peers. Each is a command-line option.
@@ -296,14 +297,40 @@ impl RateLimitedLog {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM, or for `future`, whichever comes first.
-pub async fn unless_stopped<F: Future>(
-    signals: &mut (evloop::signal::Signal, evloop::signal::Signal),
-    future: F,
-) -> Option<F::Output> {
-    let stop = evloop::race(signals.0.recv(), signals.1.recv());
-    match evloop::select(stop, future).await {
-        Either::Left(_) => None,
-        Either::Right(output) => Some(output),
+/// Pause after a failed `accept` (such as `EMFILE`) before trying again: retrying at once
+/// would spin, since the pending connection is still queued.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The accept loop: takes a free slot, accepts a client, serves it with `serve` in its own
+/// task (so that others are not kept waiting), until Ctrl-C or SIGTERM arrives on
+/// `signals`. With `max_connections` served, new clients wait in the kernel's accept queue.
+/// `accept` errors (out of file descriptors) are logged at most once a second, with a
+/// short back-off.
+pub async fn accept_until_stopped<S, F>(
+    listener: &TcpListener,
+    connections: &Connections,
+    signals: &mut (Signal, Signal),
+    mut serve: S,
+) where
+    S: FnMut(TcpStream, SocketAddr) -> F,
+    F: Future<Output = ()> + 'static,
+{
+    let mut accept_errors = RateLimitedLog::new("accept failed");
+    loop {
+        let stop = evloop::race(signals.0.recv(), signals.1.recv());
+        let accept = async { (connections.slot().await, listener.accept().await) };
+        match evloop::select(stop, accept).await {
+            // Ctrl-C or SIGTERM: stop accepting (`recv` loses nothing when dropped).
+            Either::Left(_) => return,
+            // A client: its own task, holding the slot until it ends.
+            Either::Right((slot, Ok((stream, peer)))) => {
+                connections.spawn(slot, serve(stream, peer));
+            }
+            // Out of file descriptors (EMFILE) or similar: log (not every time), back off.
+            Either::Right((_slot, Err(err))) => {
+                accept_errors.log(&err);
+                evloop::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
     }
 }
