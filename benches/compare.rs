@@ -46,11 +46,39 @@ use std::time::Duration;
 
 use common::{Evloop, Lateness, Rt, Sizes, Smol, Tokio, Workload, sleep_lateness};
 
+/// `<bench> --workload NAME N`: runs one scheduler workload on evloop only, sized `N`, and
+/// exits; for instruction counts per operation (`valgrind --tool=callgrind`, run at two
+/// sizes and subtracted, so that setup and teardown cancel out). Names: `spawn_join`,
+/// `yield` (100 tasks × N/100 yields), `ping_pong`, `timeout_ready`, `timeout_cancelled`.
+fn workload_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(i) = args.iter().position(|a| a == "--workload") else {
+        return false;
+    };
+    let name = args.get(i + 1).map_or("", String::as_str);
+    let n: u64 = args
+        .get(i + 2)
+        .and_then(|n| n.parse().ok())
+        .expect("usage: --workload NAME N");
+    let sum = Evloop::block_on(async move {
+        match name {
+            "spawn_join" => common::spawn_join::<Evloop>(n).await,
+            "yield" => common::yield_many::<Evloop>(100, n / 100).await,
+            "ping_pong" => common::ping_pong::<Evloop>(n).await,
+            "timeout_ready" => common::timeout_ready::<Evloop>(n).await,
+            "timeout_cancelled" => common::timeout_cancelled::<Evloop>(n).await,
+            other => panic!("unknown workload {other:?}"),
+        }
+    });
+    println!("{name} {n}: {sum}");
+    true
+}
+
 /// Runs of `sleep_100k` per runtime.
 const SLEEP_RUNS: usize = 3;
 
 fn main() {
-    if net::drive::child_mode() {
+    if net::drive::child_mode() || workload_mode() {
         return;
     }
     let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);
