@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 fn main() {
     evloop::run(async {
         // Spawn: the task runs concurrently with this one.
-        let worker = evloop::task::Builder::new().name("worker").spawn(async {
+        let worker = evloop::spawn_named("worker", async {
             evloop::sleep(Duration::from_millis(50)).await;
             "worker result"
         });

@@ -10,210 +10,17 @@
 //! task through its waker, that is, through the cross-thread path (inject queue +
 //! `mio::Waker`), so a parked loop wakes up.
 //!
-//! When the runtime is dropped, queued jobs that did not start are dropped, and the drop
-//! joins every worker that is not running a job (idle ones exit at once when told), waiting
-//! [`JOIN_IDLE_LIMIT`] at most, so that a leak checker or a test counting threads sees them
-//! gone. A worker running a job cannot be interrupted: it is detached, finishes its job on
-//! its thread and then exits; its result goes nowhere.
-
-use std::collections::VecDeque;
+//! The pool itself (`runtime/blocking_pool.rs`) belongs to the runtime; this module only
+//! uses two of the runtime's doors: `runtime::execute_blocking` and `spawn`. When the
+//! runtime is dropped, queued jobs that did not start are dropped and idle workers are
+//! joined; a worker running a job is detached and exits after it.
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 use crate::task::JoinHandle;
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// How long dropping a runtime waits for its idle workers to exit (they are told at once,
-/// so this bounds only a machine that does not schedule them).
-const JOIN_IDLE_LIMIT: Duration = Duration::from_secs(1);
-
-struct PoolState {
-    queue: VecDeque<Job>,
-    threads: usize,
-    idle: usize,
-    /// Idle workers already signalled for queued jobs.
-    notified: usize,
-    /// Workers running a job now.
-    busy: usize,
-    /// The join handles of the workers started (finished ones are joined as they are
-    /// found, so this stays as long as the live workers).
-    workers: Vec<std::thread::JoinHandle<()>>,
-    shutdown: bool,
-}
-
-struct PoolInner {
-    state: Mutex<PoolState>,
-    work: Condvar,
-    /// Signalled by each worker that exits.
-    exited: Condvar,
-    max_threads: usize,
-    keep_alive: Duration,
-}
-
-/// A runtime's pool of blocking threads.
-pub(crate) struct BlockingPool {
-    inner: Arc<PoolInner>,
-}
-
-impl PoolInner {
-    fn lock(&self) -> MutexGuard<'_, PoolState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl BlockingPool {
-    pub(crate) fn new(max_threads: usize, keep_alive: Duration) -> Self {
-        BlockingPool {
-            inner: Arc::new(PoolInner {
-                state: Mutex::new(PoolState {
-                    queue: VecDeque::new(),
-                    threads: 0,
-                    idle: 0,
-                    notified: 0,
-                    busy: 0,
-                    workers: Vec::new(),
-                    shutdown: false,
-                }),
-                work: Condvar::new(),
-                exited: Condvar::new(),
-                max_threads,
-                keep_alive,
-            }),
-        }
-    }
-
-    /// Queues `job`; starts a worker if none is idle and the bound allows.
-    fn execute(&self, job: Job) -> std::io::Result<()> {
-        let mut state = self.inner.lock();
-        if state.shutdown {
-            return Ok(()); // dropped with the runtime: its waiter is being dropped too
-        }
-        state.queue.push_back(job);
-        if state.idle > state.notified {
-            state.notified += 1;
-            self.inner.work.notify_one();
-        } else if state.threads < self.inner.max_threads {
-            state.threads += 1;
-            let inner = self.inner.clone();
-            let started = std::thread::Builder::new()
-                .name("evloop-blocking".into())
-                .spawn(move || worker(&inner));
-            match started {
-                Ok(handle) => {
-                    // Join the workers that exited since (keep-alive), so the list stays short.
-                    let (finished, running): (Vec<_>, Vec<_>) = std::mem::take(&mut state.workers)
-                        .into_iter()
-                        .partition(|worker| worker.is_finished());
-                    state.workers = running;
-                    state.workers.push(handle);
-                    drop(state);
-                    for worker in finished {
-                        let _ = worker.join();
-                    }
-                    return Ok(());
-                }
-                Err(err) => {
-                    state.threads -= 1;
-                    if state.threads == 0 {
-                        // No thread will ever take the job: give it back as an error.
-                        drop(state.queue.pop_back());
-                        return Err(err);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Drops the queued jobs, tells the workers to exit and joins those not running a job
-    /// (waiting [`JOIN_IDLE_LIMIT`] at most); workers busy with a job are detached.
-    pub(crate) fn shutdown(&self) {
-        let queued = {
-            let mut state = self.inner.lock();
-            state.shutdown = true;
-            std::mem::take(&mut state.queue)
-        };
-        self.inner.work.notify_all();
-        drop(queued);
-        let deadline = Instant::now() + JOIN_IDLE_LIMIT;
-        let mut state = self.inner.lock();
-        while state.threads > state.busy {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            state = self
-                .inner
-                .exited
-                .wait_timeout(state, left)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .0;
-        }
-        let mut workers = std::mem::take(&mut state.workers);
-        let busy = state.busy;
-        drop(state);
-        // The workers not running a job have left their loop and are returning: join them.
-        // Which ones those are is known only once they are finished, unless none is busy.
-        loop {
-            let (finished, running): (Vec<_>, Vec<_>) = workers
-                .into_iter()
-                .partition(|worker| busy == 0 || worker.is_finished());
-            for worker in finished {
-                let _ = worker.join();
-            }
-            workers = running;
-            if workers.len() <= busy || Instant::now() >= deadline {
-                break; // the rest run a job: detached, they exit after it
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    /// Number of worker threads alive.
-    #[cfg(test)]
-    fn threads(&self) -> usize {
-        self.inner.lock().threads
-    }
-}
-
-fn worker(inner: &PoolInner) {
-    let mut state = inner.lock();
-    loop {
-        if let Some(job) = state.queue.pop_front() {
-            state.busy += 1;
-            drop(state);
-            job(); // panics are caught inside the job
-            state = inner.lock();
-            state.busy -= 1;
-            continue;
-        }
-        if state.shutdown {
-            break;
-        }
-        state.idle += 1;
-        let (next, timeout) = inner
-            .work
-            .wait_timeout(state, inner.keep_alive)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        state = next;
-        state.idle -= 1;
-        if state.notified > 0 {
-            state.notified -= 1;
-        }
-        if timeout.timed_out() && state.queue.is_empty() {
-            break;
-        }
-    }
-    state.threads -= 1;
-    drop(state);
-    inner.exited.notify_all();
-}
 
 struct Cell<T> {
     result: Option<std::thread::Result<T>>,
@@ -284,15 +91,12 @@ where
     T: Send + 'static,
 {
     let location = Location::caller();
-    let Some(core) = crate::runtime::current_core() else {
-        panic!("evloop::spawn_blocking: {}", NO_RUNTIME_HINT);
-    };
     let cell = Arc::new(Mutex::new(Cell {
         result: None,
         waker: None,
     }));
     let job_cell = cell.clone();
-    let job: Job = Box::new(move || {
+    let job = Box::new(move || {
         let result = catch_unwind(AssertUnwindSafe(f));
         let waker = {
             let mut cell = job_cell
@@ -305,40 +109,16 @@ where
             waker.wake();
         }
     });
-    if let Err(err) = core.shared.blocking.execute(job) {
+    let executed = crate::runtime::execute_blocking(job)
+        .unwrap_or_else(|| panic!("evloop::spawn_blocking: {NO_RUNTIME_HINT}"));
+    if let Err(err) = executed {
         let message = format!("evloop::spawn_blocking: could not start a thread: {err}");
         cell.lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .result = Some(Err(Box::new(message)));
     }
-    crate::runtime::spawn_inner(BlockingResult { cell }, None, location)
+    crate::task::spawn_inner(BlockingResult { cell }, None, location)
 }
 
 const NO_RUNTIME_HINT: &str = "there is no evloop runtime running on this thread; call it \
     inside `evloop::run(...)` (outside one, `std::thread::spawn` is the tool)";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idle_workers_retire() {
-        let pool = BlockingPool::new(2, Duration::from_millis(20));
-        let (tx, rx) = std::sync::mpsc::channel();
-        pool.execute(Box::new(move || tx.send(()).unwrap()))
-            .unwrap();
-        rx.recv().unwrap();
-        // (Under Miri the worker may already have retired here: no equality check.)
-        assert!(pool.threads() <= 1);
-        let mut waited = 0;
-        while pool.threads() > 0 && waited < 500 {
-            std::thread::sleep(Duration::from_millis(10));
-            waited += 1;
-        }
-        assert_eq!(
-            pool.threads(),
-            0,
-            "an idle worker must exit after keep_alive"
-        );
-    }
-}

@@ -57,8 +57,9 @@
 //!          └────────────────────────────────────────────────┘
 //! ```
 //!
-//! * [`runtime`]: `Runtime`, `run`, `spawn`, `Handle`; the loop turn (`runtime/core.rs`).
-//! * [`task`]: the slab of tasks, wakers, `JoinHandle`.
+//! * [`runtime`]: `Runtime`, `run`, `Handle`; the loop turn (`runtime/core.rs`), the slab of
+//!   tasks and the wakers, behind narrow doors (`runtime/context.rs`, `runtime/doors.rs`).
+//! * [`task`]: `spawn`, `JoinHandle`, task ids: the public face of tasks.
 //! * `reactor`: `mio::Poll` and per-source readiness; [`io::IoSource`] is its public face.
 //! * [`time`]: the timer wheel, `sleep`, `interval`, `wait_for`.
 //! * [`join`](mod@join): `gather`, `join!`, `select`, `as_completed`, `TaskGroup`, `JoinSet`.
@@ -66,7 +67,7 @@
 //! * [`channel`]: queues and `mpsc`, `oneshot`, `broadcast`, `watch`, `remote` channels.
 //! * [`debug`]: debug mode, task snapshots, metrics.
 //! * `signal`: `ctrl_c` and signal streams over a self-pipe (feature `signal`, on by default).
-//! * `blocking`: the `spawn_blocking` thread pool.
+//! * `blocking`: `spawn_blocking` (the pool itself is the runtime's).
 
 #![warn(
     missing_docs,
@@ -96,8 +97,8 @@ pub use join::{
     Either, GroupError, JoinSet, TaskGroup, as_completed, gather, race, select, shield, try_gather,
     wait_any,
 };
-pub use runtime::{Handle, RemoteJoinHandle, Runtime, run, spawn, spawn_named};
-pub use task::{JoinError, JoinHandle, yield_now};
+pub use runtime::{Handle, RemoteJoinHandle, Runtime, run};
+pub use task::{JoinError, JoinHandle, spawn, spawn_named, yield_now};
 pub use time::{
     Interval, MissedTickBehavior, Sleep, TimeoutError, interval, interval_at, sleep, sleep_until,
     wait_for, wait_until,

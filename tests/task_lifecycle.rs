@@ -227,9 +227,7 @@ fn yield_now_lets_every_ready_task_run_first() {
 fn task_ids_names_and_current() {
     support::run(async {
         assert!(evloop::task::try_current().is_none());
-        let named = evloop::task::Builder::new()
-            .name("worker")
-            .spawn(async { evloop::task::current() });
+        let named = evloop::spawn_named("worker", async { evloop::task::current() });
         let id = named.id();
         let debug = format!("{named:?}");
         assert!(debug.contains("worker"), "{debug}");

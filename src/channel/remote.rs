@@ -216,7 +216,7 @@ impl<T> RemoteSender<T> {
         let mut inner = self.shared.lock();
         if inner.is_full() && !inner.closed {
             assert!(
-                crate::runtime::current_core().is_none(),
+                !crate::runtime::in_runtime(),
                 "RemoteSender::send on a full bounded channel would block a thread that runs an \
                  evloop loop; use try_send there (or send from a plain thread)"
             );

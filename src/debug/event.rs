@@ -5,7 +5,7 @@ use std::fmt;
 use std::panic::Location;
 use std::time::Duration;
 
-use crate::task::Id;
+use crate::runtime::Id;
 
 /// Who a report is about: a task (id, name, spawn site) or the future given to `block_on`
 /// (no id, the `block_on` call site).
@@ -206,6 +206,6 @@ impl UnhandledPanicInfo {
     /// assert_eq!(got.borrow().as_deref(), Some("oops"));
     /// ```
     pub fn message(&self) -> Option<&str> {
-        crate::task::panic_message(self.payload.as_ref())
+        crate::runtime::panic_message(self.payload.as_ref())
     }
 }

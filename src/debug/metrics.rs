@@ -65,8 +65,8 @@ pub struct RuntimeMetrics {
 /// ```
 #[track_caller]
 pub fn metrics() -> RuntimeMetrics {
-    match crate::runtime::current_core() {
-        Some(core) => core.metrics(),
+    match crate::runtime::current_metrics() {
+        Some(metrics) => metrics,
         None => panic!("evloop::debug::metrics: {}", crate::runtime::NO_RUNTIME),
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::task::Id;
+use crate::runtime::Id;
 
 /// What a task is doing at the moment of a snapshot.
 ///
@@ -121,8 +121,8 @@ pub struct TaskSnapshot {
 #[doc(alias = "all_tasks")]
 #[track_caller]
 pub fn tasks() -> Vec<TaskSnapshot> {
-    match crate::runtime::current_core() {
-        Some(core) => core.snapshot(),
+    match crate::runtime::current_snapshot() {
+        Some(tasks) => tasks,
         None => panic!("evloop::debug::tasks: {}", crate::runtime::NO_RUNTIME),
     }
 }

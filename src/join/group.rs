@@ -48,7 +48,7 @@ impl<E: fmt::Debug> fmt::Debug for GroupError<E> {
             GroupError::Failed(err) => f.debug_tuple("Failed").field(err).finish(),
             GroupError::Panicked(payload) => f
                 .debug_tuple("Panicked")
-                .field(&crate::task::panic_message(payload.as_ref()))
+                .field(&crate::runtime::panic_message(payload.as_ref()))
                 .finish(),
         }
     }
@@ -58,10 +58,12 @@ impl<E: fmt::Display> fmt::Display for GroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GroupError::Failed(err) => write!(f, "a task of the group failed: {err}"),
-            GroupError::Panicked(payload) => match crate::task::panic_message(payload.as_ref()) {
-                Some(message) => write!(f, "a task of the group panicked: {message}"),
-                None => f.write_str("a task of the group panicked"),
-            },
+            GroupError::Panicked(payload) => {
+                match crate::runtime::panic_message(payload.as_ref()) {
+                    Some(message) => write!(f, "a task of the group panicked: {message}"),
+                    None => f.write_str("a task of the group panicked"),
+                }
+            }
         }
     }
 }

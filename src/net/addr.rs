@@ -65,7 +65,7 @@ use sealed::{Addrs, Resolve};
 pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
     let addrs = match addr.to_addrs()? {
         Addrs::Ready(addrs) => addrs,
-        Addrs::Lookup(_) if crate::runtime::current_core().is_none() => {
+        Addrs::Lookup(_) if !crate::runtime::in_runtime() => {
             return Err(io::Error::other(
                 "evloop: no runtime on this thread; resolve host names inside evloop::run or \
                  Runtime::block_on",

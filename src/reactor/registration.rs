@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use super::ScheduledIo;
 use super::scheduled_io::{READ_INTEREST, WRITE_INTEREST};
 use crate::debug::WaitingOn;
-use crate::runtime::Core;
+use crate::runtime::ReactorHandle;
 
 /// Which side of a source a task waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub(crate) struct ReadyEvent {
 /// it before dropping (types in `io` and `net` do so in `Drop`). A `Registration` dropped
 /// without that still frees its slot; the OS registration goes away when the fd closes.
 pub(crate) struct Registration {
-    core: Rc<Core>,
+    reactor: ReactorHandle,
     /// The readiness state, shared with the reactor's slab.
     io: Rc<ScheduledIo>,
     key: u32,
@@ -50,15 +50,15 @@ impl Registration {
     ///
     /// Errors if there is none, or if the OS refuses the registration.
     pub(crate) fn new(source: &mut impl mio::event::Source) -> io::Result<Registration> {
-        let core = crate::runtime::current_core().ok_or_else(|| {
+        let reactor = ReactorHandle::current().ok_or_else(|| {
             io::Error::other(
                 "evloop: no runtime on this thread; create I/O objects inside evloop::run or \
                  Runtime::block_on",
             )
         })?;
-        let (key, generation, io) = core.reactor.borrow_mut().register(source)?;
+        let (key, generation, io) = reactor.register(source)?;
         Ok(Registration {
-            core,
+            reactor,
             io,
             key,
             generation,
@@ -94,7 +94,7 @@ impl Registration {
         }
         self.io
             .store_waker(direction == Direction::Write, cx.waker());
-        self.core.note_wait(match direction {
+        self.reactor.note_wait(match direction {
             Direction::Read => WaitingOn::Readable,
             Direction::Write => WaitingOn::Writable,
         });
@@ -155,7 +155,7 @@ impl Registration {
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => return Poll::Pending,
             };
-            if !self.core.consume_budget() {
+            if !self.reactor.consume_budget() {
                 // Cooperative yield: this poll did enough I/O that never had to wait.
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
@@ -202,11 +202,7 @@ impl Registration {
 
     /// Removes `source` from the reactor and frees the slot. Idempotent.
     pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source) {
-        let removed = self
-            .core
-            .reactor
-            .borrow_mut()
-            .deregister(source, self.key, self.generation);
+        let removed = self.reactor.deregister(source, self.key, self.generation);
         // Wakers are dropped outside the reactor's borrow.
         if let Some(io) = removed {
             drop(io.release());
@@ -217,11 +213,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         // If the owner already deregistered, this finds a newer generation and does nothing.
-        let removed = self
-            .core
-            .reactor
-            .borrow_mut()
-            .release(self.key, self.generation);
+        let removed = self.reactor.release(self.key, self.generation);
         if let Some(io) = removed {
             drop(io.release());
         }

@@ -1,4 +1,11 @@
-//! The thread-local "current runtime", and the panics for using evloop outside one.
+//! The thread-local "current runtime", the panics for using evloop outside one, and the
+//! doors through which the rest of the crate reaches the runtime of the current thread.
+//!
+//! # Doors
+//!
+//! Other rooms never see `Core`: they call these functions (one short thread-local read
+//! each), or hold one of the handles of `doors.rs` (`TaskHost` for `JoinHandle`,
+//! `ReactorHandle` for I/O registrations), which keep the runtime alive.
 //!
 //! # Ground rules
 //!
@@ -8,9 +15,20 @@
 //! whose runtime is running is the "`block_on` inside a runtime" misuse and panics.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::panic::Location;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
-use super::Core;
+use super::blocking_pool::Job;
+use super::core::Core;
+use super::doors::TaskHost;
+use super::id::Id;
+use super::shared;
+use super::store::{TaskId, WaitNote};
+use crate::time::wheel::{TimerKey, Wheel};
 
 thread_local! {
     /// Owns the current runtime's `Core` while it runs.
@@ -23,7 +41,7 @@ thread_local! {
 
 /// Runs `f` with the current runtime, or returns `None` if there is none (or the thread is
 /// being torn down).
-pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
+pub(super) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let ptr = CURRENT_PTR.try_with(Cell::get).ok()?;
     if ptr.is_null() {
         return None;
@@ -36,7 +54,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
 }
 
 /// The current runtime, if any.
-pub(crate) fn current_core() -> Option<Rc<Core>> {
+pub(super) fn current_core() -> Option<Rc<Core>> {
     CURRENT
         .try_with(|current| current.try_borrow().ok()?.clone())
         .ok()
@@ -61,7 +79,7 @@ fn set_current(core: Option<Rc<Core>>) -> Option<Rc<Core>> {
 /// Panics if a runtime is already running on this thread: `block_on` would block the very
 /// loop that must drive the future.
 #[track_caller]
-pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
+pub(super) fn enter(core: Rc<Core>) -> EnterGuard {
     let running = CURRENT.with(|current| current.borrow().is_some());
     if running {
         panic!(
@@ -76,13 +94,13 @@ pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
 
 /// Makes `core` current even if another runtime is (used while a runtime shuts down, so
 /// destructors of its tasks see their own runtime); the previous one comes back on drop.
-pub(crate) fn enter_for_shutdown(core: Rc<Core>) -> EnterGuard {
+pub(super) fn enter_for_shutdown(core: Rc<Core>) -> EnterGuard {
     let previous = set_current(Some(core));
     EnterGuard { previous }
 }
 
 /// Restores the previous current runtime on drop.
-pub(crate) struct EnterGuard {
+pub(super) struct EnterGuard {
     previous: Option<Rc<Core>>,
 }
 
@@ -100,3 +118,122 @@ impl Drop for EnterGuard {
 pub(crate) const NO_RUNTIME: &str = "there is no evloop runtime running on this thread. \
     Call it from inside `evloop::run(...)` or `Runtime::block_on(...)`; from another thread, \
     use a `Handle` obtained with `Runtime::handle()`";
+
+/// Spawns `future` on the runtime of this thread: its host, address and public id, or
+/// `None` outside a runtime.
+#[inline]
+pub(crate) fn spawn_task<F>(
+    future: F,
+    name: Option<Box<str>>,
+    location: &'static Location<'static>,
+) -> Option<(TaskHost, TaskId, Id)>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let core = current_core()?;
+    let (id, public_id) = core.spawn(future, name, location);
+    Some((TaskHost::new(core), id, public_id))
+}
+
+/// Spawns `future` on this thread's runtime, detached: nobody joins it (remote spawns).
+pub(super) fn spawn_detached<F>(future: F, location: &'static Location<'static>)
+where
+    F: Future<Output = ()> + 'static,
+{
+    if let Some((host, id, _)) = spawn_task(future, None, location) {
+        host.detach(id);
+    }
+}
+
+/// Runs `job` on the blocking pool of this thread's runtime; `None` outside a runtime.
+pub(crate) fn execute_blocking(job: Job) -> Option<io::Result<()>> {
+    with_current(|core| core.shared.blocking.execute(job))
+}
+
+/// Whether this thread runs an evloop runtime.
+pub(crate) fn in_runtime() -> bool {
+    with_current(|_| ()).is_some()
+}
+
+/// The task table of this thread's runtime (`debug::tasks()`).
+pub(crate) fn current_snapshot() -> Option<Vec<crate::debug::TaskSnapshot>> {
+    with_current(Core::snapshot)
+}
+
+/// The counters of this thread's runtime (`debug::metrics()`).
+pub(crate) fn current_metrics() -> Option<crate::debug::RuntimeMetrics> {
+    with_current(Core::metrics)
+}
+
+/// Records that the task being polled waits on `what` (see `debug::Waitable`).
+pub(crate) fn note_primitive_wait(what: crate::debug::Waitable) {
+    with_current(|core| core.wait_note.set(WaitNote::primitive(what)));
+}
+
+/// Cooperative scheduling: takes one unit of the current poll's budget (128 operations that
+/// completed without waiting). When it is spent, wakes the task and returns `Pending`, so a
+/// task that keeps finding work ready (a channel that never runs dry, a socket that always
+/// has bytes) still lets the other tasks, timers and I/O run. Outside a runtime, `Ready`.
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    match with_current(Core::consume_budget) {
+        Some(false) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        _ => Poll::Ready(()),
+    }
+}
+
+/// Wakes task `id` of runtime `tag`: the one local/remote branch (see `task/waker.rs`).
+pub(crate) fn wake_task(tag: u16, id: TaskId) {
+    let woke_locally = with_current(|core| {
+        if core.tag == tag {
+            core.wake_local(id);
+            true
+        } else {
+            false
+        }
+    });
+    if woke_locally != Some(true) {
+        shared::remote_wake(tag, id);
+    }
+}
+
+/// Runs `f` on the timer wheel of runtime `runtime_id`, if it is the current one.
+pub(crate) fn with_timers<R>(runtime_id: u64, f: impl FnOnce(&mut Wheel) -> R) -> Option<R> {
+    with_current(|core| (core.id == runtime_id).then(|| f(&mut core.timers.borrow_mut()))).flatten()
+}
+
+/// Arms a timer on the current runtime; returns the runtime's id and the timer's key, or
+/// `None` if the wheel's clock has already passed `deadline`.
+#[track_caller]
+pub(crate) fn arm_timer(deadline: Instant, waker: &Waker) -> Option<(u64, TimerKey)> {
+    match with_current(|core| Some((core.id, core.arm_timer(deadline, waker)?))) {
+        Some(armed) => armed,
+        None => panic!("evloop timer polled outside a runtime: {}", NO_RUNTIME),
+    }
+}
+
+/// The id of the task being polled on this thread.
+pub(crate) fn current_task_id() -> Option<Id> {
+    with_current(|core| {
+        let id = core.current_task.get()?;
+        Some(Id::new(core.tasks.borrow().get(id)?.meta.id))
+    })
+    .flatten()
+}
+
+/// The description of the task being polled on this thread.
+pub(crate) fn current_task_info() -> Option<crate::debug::TaskInfo> {
+    with_current(|core| core.current_info()).flatten()
+}
+
+/// Reports misuse through the current runtime's debug sink (debug mode only).
+pub(crate) fn report_misuse(message: impl FnOnce() -> String) {
+    with_current(|core| {
+        if core.config.debug {
+            core.misuse(message());
+        }
+    });
+}

@@ -35,15 +35,16 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::builder::Config;
+use super::cell::{RawTask, TaskCell};
 use super::context;
+use super::id::Id;
 use super::introspect::Stats;
 use super::shared::{self, Remote, Shared};
-use crate::reactor::Reactor;
-use crate::task::store::{
-    ABORT, COMPLETE, DETACHED, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
+use super::store::{
+    ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
 };
-use crate::task::waker::task_waker;
-use crate::task::{Id, JoinHandle, RawTask, TaskCell};
+use super::waker::task_waker;
+use crate::reactor::Reactor;
 use crate::time::wheel::{TimerKey, Wheel};
 
 /// The `block_on` future's id while no `block_on` runs: its generation is outside the
@@ -57,16 +58,16 @@ const NO_MAIN: TaskId = TaskId {
 const POLL_BUDGET: u32 = 128;
 
 /// One runtime's state. See the module docs for the rules.
-pub(crate) struct Core {
+pub(super) struct Core {
     /// Unique among all runtimes ever created in this process.
-    pub(crate) id: u64,
+    pub(super) id: u64,
     /// Index in the global registry of runtimes; carried by wakers.
-    pub(crate) tag: u16,
-    pub(crate) tasks: RefCell<TaskStore>,
-    pub(crate) timers: RefCell<Wheel>,
-    pub(crate) reactor: RefCell<Reactor>,
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) config: Config,
+    pub(super) tag: u16,
+    pub(super) tasks: RefCell<TaskStore>,
+    pub(super) timers: RefCell<Wheel>,
+    pub(super) reactor: RefCell<Reactor>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) config: Config,
     /// The address of the current `block_on` future: `MAIN_KEY` and a generation of its own,
     /// so that the waker of an earlier `block_on` future (of this runtime or of a dropped
     /// one with the same tag) does not wake this one.
@@ -74,22 +75,22 @@ pub(crate) struct Core {
     /// The `block_on` future is in the run queue.
     main_woken: Cell<bool>,
     /// The task being polled.
-    pub(crate) current_task: Cell<Option<TaskId>>,
+    pub(super) current_task: Cell<Option<TaskId>>,
     /// What the task being polled registered a wait for during this poll (`note_wait`,
     /// `arm_timer`); stored into its slot when the poll returns, where the slot is at hand
     /// anyway, rather than with a lookup per registration.
-    pub(crate) wait_note: Cell<WaitNote>,
+    pub(super) wait_note: Cell<WaitNote>,
     /// Where `block_on` was called (reports about its future name this).
-    pub(crate) main_location: Cell<&'static Location<'static>>,
+    pub(super) main_location: Cell<&'static Location<'static>>,
     /// The loop's clock, in milliseconds since `created`: refreshed whenever the loop reads
     /// the time anyway.
-    pub(crate) clock_ms: Cell<u32>,
-    pub(crate) created: Instant,
+    pub(super) clock_ms: Cell<u32>,
+    pub(super) created: Instant,
     /// Counters for `metrics()`.
-    pub(crate) stats: Stats,
+    pub(super) stats: Stats,
     /// A panic to re-raise from `block_on` (`UnhandledPanic::ShutdownRuntime`).
-    pub(crate) raise: RefCell<Option<Box<dyn std::any::Any + Send>>>,
-    pub(crate) raise_pending: Cell<bool>,
+    pub(super) raise: RefCell<Option<Box<dyn std::any::Any + Send>>>,
+    pub(super) raise_pending: Cell<bool>,
     /// Cooperative budget of the current poll: how many more ready `JoinHandle`s it may
     /// consume before it must yield (see `consume_budget`).
     budget: Cell<u32>,
@@ -99,7 +100,7 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(
+    pub(super) fn new(
         id: u64,
         tag: u16,
         generation: u32,
@@ -134,7 +135,7 @@ impl Core {
 
     /// Drives `future` to completion on this thread, running every other task meanwhile.
     #[track_caller]
-    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+    pub(super) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
         self.main_location.set(Location::caller());
         self.reraise_unhandled_panic();
@@ -261,18 +262,15 @@ impl Core {
         id: TaskId,
         task: Pin<Box<dyn RawTask>>,
     ) {
-        let slot = store.get_mut(id).expect("a completing task keeps its slot");
-        slot.state = (slot.state & !(RUNNING | ABORT)) | COMPLETE;
-        let joiner = slot.join_waker.take();
-        let detached = if slot.has(DETACHED) {
-            let removed = store.remove(id);
-            Some((removed, task))
-        } else {
-            slot.task = Some(task);
-            None
-        };
+        let completed = store.complete(id, task);
         drop(store);
-        if let Some((slot, mut task)) = detached {
+        self.after_complete(completed);
+    }
+
+    /// The part of completing a task that runs user code (drops) or wakes: after the
+    /// store's borrow ended.
+    fn after_complete(&self, completed: Completed) {
+        if let Some((slot, mut task)) = completed.detached {
             // Nobody will read this output: a panic in it is an unobserved panic.
             if let Some(payload) = task.as_mut().take_panic() {
                 if let Some(slot) = &slot {
@@ -282,40 +280,28 @@ impl Core {
             drop(task); // the output of a detached task, dropped outside the borrow
             drop(slot);
         }
-        if let Some(joiner) = joiner {
+        if let Some(joiner) = completed.joiner {
             joiner.wake();
         }
     }
 
     /// Cancels a task: drops its future now, or after its current poll if it is running.
-    pub(crate) fn abort(&self, id: TaskId) {
-        let mut task = {
-            let mut store = self.tasks.borrow_mut();
-            let Some(slot) = store.get_mut(id) else {
-                return;
-            };
-            if slot.has(COMPLETE) {
-                return;
-            }
-            if slot.has(RUNNING) {
-                slot.state |= ABORT;
-                return;
-            }
-            slot.state |= RUNNING;
-            slot.task.take().expect("an idle task owns its future")
+    pub(super) fn abort(&self, id: TaskId) {
+        let Some(mut task) = self.tasks.borrow_mut().begin_abort(id) else {
+            return;
         };
         task.as_mut().cancel();
         self.complete(self.tasks.borrow_mut(), id, task);
     }
 
-    /// Stores a new task, queued to run, and returns its handle.
+    /// Stores a new task, queued to run, and returns its address and public id.
     #[inline]
-    pub(crate) fn spawn<F>(
-        self: &Rc<Self>,
+    pub(super) fn spawn<F>(
+        &self,
         future: F,
         name: Option<Box<str>>,
         location: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
+    ) -> (TaskId, Id)
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -338,8 +324,7 @@ impl Core {
         if self.config.debug {
             store.reset_busy(id.key as usize);
         }
-        drop(store);
-        JoinHandle::new(self.clone(), id, Id::new(public))
+        (id, Id::new(public))
     }
 
     /// Takes one unit of the current poll's cooperative budget; `false` when it is spent, in
@@ -347,7 +332,7 @@ impl Core {
     /// long one poll can run by consuming already-finished work (a loop over thousands of
     /// finished `JoinHandle`s, a channel that never runs dry, a socket that always has
     /// bytes), so timers and other tasks are not held up behind it.
-    pub(crate) fn consume_budget(&self) -> bool {
+    pub(super) fn consume_budget(&self) -> bool {
         let left = self.budget.get();
         if left == 0 {
             return false;
@@ -357,7 +342,7 @@ impl Core {
     }
 
     /// Same-thread wake: queue the task (or flag the `block_on` future).
-    pub(crate) fn wake_local(&self, id: TaskId) {
+    pub(super) fn wake_local(&self, id: TaskId) {
         if id.is_main() {
             // Only the current `block_on` future's id; a stale one (same key, earlier
             // generation) wakes nothing.
@@ -371,7 +356,7 @@ impl Core {
 
     /// Arms a timer on this runtime's wheel (`None`: its deadline has already passed).
     /// Also records the timer as what the current task waits on (snapshots).
-    pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+    pub(super) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let (key, tick) = self.timers.borrow_mut().insert_at(deadline, waker)?;
         // The wheel's ticks count milliseconds from `created` (same base instant).
         self.wait_note.set(WaitNote::timer_ms(tick));
@@ -455,7 +440,7 @@ impl Core {
 
     /// Drops every task (on this thread, inside this runtime's context), then every timer,
     /// and closes the door to other threads. Called when the `Runtime` is dropped.
-    pub(crate) fn shutdown(self: &Rc<Self>) {
+    pub(super) fn shutdown(self: &Rc<Self>) {
         let _enter = context::enter_for_shutdown(self.clone());
         drop(self.shared.close());
         self.report_pending_at_shutdown();

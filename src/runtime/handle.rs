@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use super::context;
+use super::join_error::JoinError;
 use super::remote_join::{RemoteJoinHandle, completion};
 use super::shared::{Remote, Shared};
-use crate::task::JoinError;
 
 /// A `Send + Sync + Clone` handle to a runtime, for other threads: asyncio's
 /// `run_coroutine_threadsafe` and `call_soon_threadsafe`.
@@ -156,7 +156,7 @@ impl Handle {
                 .await;
                 completer.complete(output);
             };
-            drop(super::spawn_inner(task, None, location));
+            super::context::spawn_detached(task, location);
         });
         // A runtime that is gone drops the closure, whose completer reports cancellation.
         if let Err(refused) = self.shared.push(Remote::Spawn(spawn)) {

@@ -16,13 +16,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::Core;
 use super::builder::PanicPolicy;
+use super::core::Core;
+use super::id::Id;
+use super::store::{COMPLETE, QUEUED, RUNNING, TaskId, TaskMeta, WaitNote};
 use crate::debug::{
     DebugEvent, RuntimeMetrics, TaskInfo, TaskSnapshot, TaskState, UnhandledPanicInfo, WaitingOn,
 };
-use crate::task::Id;
-use crate::task::store::{COMPLETE, QUEUED, RUNNING, TaskId, TaskMeta, WaitNote};
 
 /// Cross-thread wakes per second above which debug mode reports a wake storm.
 const WAKE_STORM_PER_SECOND: u64 = 50_000;
@@ -106,7 +106,7 @@ impl Core {
     pub(crate) fn unobserved_panic(&self, meta: &TaskMeta, payload: Box<dyn Any + Send>) {
         let task = meta.info();
         if self.config.debug {
-            let message = crate::task::panic_message(payload.as_ref())
+            let message = crate::runtime::panic_message(payload.as_ref())
                 .unwrap_or("<non-string panic payload>")
                 .to_owned();
             self.emit(DebugEvent::UnobservedPanic {

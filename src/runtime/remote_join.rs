@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use crate::task::JoinError;
+use super::join_error::JoinError;
 
 struct State<T> {
     output: Option<Result<T, JoinError>>,
@@ -148,7 +148,7 @@ impl<T> RemoteJoinHandle<T> {
     #[track_caller]
     pub fn join(self) -> Result<T, JoinError> {
         assert!(
-            super::current_core().is_none(),
+            !super::in_runtime(),
             "RemoteJoinHandle::join called on a thread running an evloop runtime; `.await` it instead"
         );
         let mut state = self.inner.lock();

@@ -26,9 +26,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::blocking::BlockingPool;
-use crate::task::store::TaskId;
-use crate::task::waker::MAX_RUNTIMES;
+use super::blocking_pool::BlockingPool;
+use super::store::TaskId;
+use super::waker::MAX_RUNTIMES;
 
 /// Work another thread sends to the loop.
 pub(crate) enum Remote {

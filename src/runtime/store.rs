@@ -1,5 +1,41 @@
 //! `TaskStore`: the slab of task slots plus the local run queue.
 //!
+//! # Ground rules
+//!
+//! A task lives in one `Slot` of the runtime's `TaskStore` (this file), a
+//! `slab::Slab` addressed by a `TaskId` = slab key + generation. The generation
+//! changes every time a key is reused, so a stale id (in an old waker or a `JoinHandle` of a
+//! task that is gone) never reaches the slot's next occupant.
+//!
+//! Who touches a slot, and when:
+//!
+//! * **The executor** (`runtime`) pops ids from the run queue, takes the task's boxed future
+//!   *out* of its slot, polls it with no borrow of the store held, and puts it back. While it
+//!   is out, the slot is marked `RUNNING`.
+//! * **A waker** (`waker.rs`) only sets `QUEUED` and pushes the id on the run queue, and only
+//!   if the task is neither queued nor complete. Waking a finished task, a stale id or a task
+//!   already queued does nothing.
+//! * **A `JoinHandle`** (through `TaskHost`, `doors.rs`) reads `COMPLETE`, registers its
+//!   waker, takes the output (which frees the slot), sets `DETACHED` when dropped early, or
+//!   aborts: the operations below (`poll_join`, `detach`, `begin_abort`, `complete`) return
+//!   what must be dropped or woken once the borrow ends.
+//!
+//! No user code (a poll, a `Drop`) ever runs while the store's `RefCell` is borrowed: the
+//! future or output is always moved out first. That is what lets a task spawn, abort or
+//! join other tasks from inside its poll or its destructor.
+//!
+//! # State
+//!
+//! | flag       | set by                         | cleared by                 |
+//! |------------|--------------------------------|----------------------------|
+//! | `QUEUED`   | spawn, wake                    | executor, before a poll    |
+//! | `RUNNING`  | executor, around a poll/cancel | executor, after it         |
+//! | `COMPLETE` | executor (ready, panic, abort) | never (slot is removed)    |
+//! | `DETACHED` | `JoinHandle` drop              | never                      |
+//! | `ABORT`    | `abort()` on a running task    | executor, when it cancels  |
+//!
+//! A slot is removed when it is `COMPLETE` and either `DETACHED` or its output was taken.
+//!
 //! The store and the queue sit behind one `RefCell` in the runtime core, so a wake costs one
 //! borrow, one slab index and (at most) one `VecDeque::push_back`: no atomics, no syscall.
 
@@ -12,7 +48,8 @@ use std::time::Instant;
 
 use slab::Slab;
 
-use super::{Id, RawTask};
+use super::cell::RawTask;
+use super::id::Id;
 use crate::debug::{TaskInfo, WaitingOn};
 
 /// Bits of a generation that fit in a waker (see `waker.rs`): 28, so a generation comes
@@ -141,6 +178,35 @@ impl Slot {
     }
 }
 
+/// What [`TaskStore::poll_join`] found.
+pub(crate) enum Join {
+    /// The task completed; its slot, removed: the output is in its `task`.
+    Finished(Slot),
+    /// The slot is gone: the runtime dropped the task while it was pending.
+    Gone,
+    /// Still running; the waker it replaced, to drop outside the borrow.
+    Pending(Option<Waker>),
+}
+
+/// What [`TaskStore::detach`] found.
+pub(crate) enum Detached {
+    /// It had completed: its slot, removed, to drop outside the borrow.
+    Finished(Slot),
+    /// It runs on; the join waker it no longer needs, to drop outside the borrow.
+    Running(Option<Waker>),
+    /// Already gone.
+    Gone,
+}
+
+/// What [`TaskStore::complete`] hands back, to act on after the borrow ends.
+#[must_use = "wake the joiner and drop the detached task outside the borrow"]
+pub(crate) struct Completed {
+    /// The `JoinHandle`'s waker, to wake.
+    pub(crate) joiner: Option<Waker>,
+    /// A detached task's removed slot and finished task, to drop.
+    pub(crate) detached: Option<(Option<Slot>, Pin<Box<dyn RawTask>>)>,
+}
+
 /// The slab of tasks and the FIFO of task ids ready to run.
 pub(crate) struct TaskStore {
     slots: Slab<Slot>,
@@ -255,6 +321,83 @@ impl TaskStore {
         let slot = self.slots.remove(id.key as usize);
         self.retired_polls += u64::from(slot.polls);
         Some(slot)
+    }
+
+    /// Whether the task at `id` has completed (or is gone).
+    pub(crate) fn is_finished(&self, id: TaskId) -> bool {
+        self.get(id).is_none_or(|slot| slot.has(COMPLETE))
+    }
+
+    /// A poll of a `JoinHandle`: takes the finished task's slot out, or stores `waker` to be
+    /// woken when it completes.
+    pub(crate) fn poll_join(&mut self, id: TaskId, waker: &Waker) -> Join {
+        let Some(slot) = self.get_mut(id) else {
+            return Join::Gone;
+        };
+        if slot.has(COMPLETE) {
+            return Join::Finished(self.remove(id).expect("slot checked above"));
+        }
+        match &slot.join_waker {
+            Some(stored) if stored.will_wake(waker) => Join::Pending(None),
+            _ => Join::Pending(slot.join_waker.replace(waker.clone())),
+        }
+    }
+
+    /// Makes the task's completion wake `waker`: `Ok` with the waker replaced (to drop
+    /// outside the borrow), or `Err(())` if it has completed or is gone.
+    pub(crate) fn watch_join(&mut self, id: TaskId, waker: &Waker) -> Result<Option<Waker>, ()> {
+        match self.get_mut(id) {
+            Some(slot) if !slot.has(COMPLETE) => Ok(slot.join_waker.replace(waker.clone())),
+            _ => Err(()),
+        }
+    }
+
+    /// A `JoinHandle` dropped before it returned: a completed task's slot is removed and
+    /// returned (its output, or panic, is dropped by the caller outside the borrow); a
+    /// running one is marked `DETACHED` (it is removed when it completes) and its join waker
+    /// is returned to drop.
+    pub(crate) fn detach(&mut self, id: TaskId) -> Detached {
+        let Some(slot) = self.get_mut(id) else {
+            return Detached::Gone;
+        };
+        if slot.has(COMPLETE) {
+            return Detached::Finished(self.remove(id).expect("slot checked above"));
+        }
+        slot.state |= DETACHED;
+        Detached::Running(slot.join_waker.take())
+    }
+
+    /// First half of an abort: takes the future out of an idle task (marked `RUNNING`, to be
+    /// cancelled by the caller outside the borrow and then [`complete`](Self::complete)d);
+    /// a task being polled is only marked `ABORT` (its poll completes it).
+    pub(crate) fn begin_abort(&mut self, id: TaskId) -> Option<Pin<Box<dyn RawTask>>> {
+        let slot = self.get_mut(id)?;
+        if slot.has(COMPLETE) {
+            return None;
+        }
+        if slot.has(RUNNING) {
+            slot.state |= ABORT;
+            return None;
+        }
+        slot.state |= RUNNING;
+        Some(slot.task.take().expect("an idle task owns its future"))
+    }
+
+    /// Marks a task complete with its finished `task` (output, panic or cancellation). A
+    /// detached task's slot is removed and returned with it, for the caller to drop (and
+    /// report an unobserved panic) outside the borrow; the joiner's waker is returned to
+    /// wake.
+    pub(crate) fn complete(&mut self, id: TaskId, task: Pin<Box<dyn RawTask>>) -> Completed {
+        let slot = self.get_mut(id).expect("a completing task keeps its slot");
+        slot.state = (slot.state & !(RUNNING | ABORT)) | COMPLETE;
+        let joiner = slot.join_waker.take();
+        let detached = if slot.has(DETACHED) {
+            Some((self.remove(id), task))
+        } else {
+            slot.task = Some(task);
+            None
+        };
+        Completed { joiner, detached }
     }
 
     /// Queues the task for a poll unless it is queued, complete or gone. Returns whether it
