@@ -1,4 +1,7 @@
-//! `IoSource<S>`: a `mio` source registered with the current runtime.
+//! `IoSource<S>`: a `mio` source registered with the current runtime: the one readiness
+//! type. It is `loop.add_reader`'s public face, and every socket of `net` is built on it
+//! too (`net/byte_stream.rs` adds the byte-stream operations), so there is one edge-triggered
+//! retry loop (in `reactor::Registration`) and one `Drop` that deregisters.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -150,9 +153,7 @@ impl<S: mio::event::Source> IoSource<S> {
     /// });
     /// ```
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration
-            .poll_ready(cx, Direction::Read)
-            .map_ok(|_| ())
+        self.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness; see [`poll_readable`](Self::poll_readable).
@@ -174,9 +175,7 @@ impl<S: mio::event::Source> IoSource<S> {
     /// });
     /// ```
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration
-            .poll_ready(cx, Direction::Write)
-            .map_ok(|_| ())
+        self.poll_ready(cx, Direction::Write)
     }
 
     /// Waits until the source is (or may be) readable.
@@ -254,11 +253,9 @@ impl<S: mio::event::Source> IoSource<S> {
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let source = self.get_ref();
-        self.registration
-            .poll_io(cx, Direction::Read, || op(source))
+        self.poll_io(cx, Direction::Read, op)
     }
 
     /// Polls `op` until it stops returning `WouldBlock`, waiting for write readiness in
@@ -283,11 +280,9 @@ impl<S: mio::event::Source> IoSource<S> {
     pub fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let source = self.get_ref();
-        self.registration
-            .poll_io(cx, Direction::Write, || op(source))
+        self.poll_io(cx, Direction::Write, op)
     }
 
     /// Runs a non-blocking read-side operation, waiting for readiness while it returns
@@ -345,6 +340,64 @@ impl<S: mio::event::Source> IoSource<S> {
     /// ```
     pub async fn write_with<R>(&self, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
         poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
+    }
+}
+
+/// The direction-generic operations the sockets of `net` are written with.
+impl<S: mio::event::Source> IoSource<S> {
+    /// The source's registration (for the byte-stream transfers of `net`).
+    #[inline]
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    /// Ready when the source is (or may be) ready in `direction`.
+    #[inline]
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        self.registration.poll_ready(cx, direction).map_ok(|_| ())
+    }
+
+    /// The async form of [`poll_ready`](Self::poll_ready).
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        poll_fn(|cx| self.poll_ready(cx, direction)).await
+    }
+
+    /// Runs `op` on the source once it is ready in `direction`, retrying on `WouldBlock`
+    /// (the edge-triggered contract: see `Registration::poll_io`).
+    #[inline]
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let source = self.get_ref();
+        self.registration.poll_io(cx, direction, || op(source))
+    }
+
+    /// The async form of [`poll_io`](Self::poll_io).
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+    }
+
+    /// Runs `op` once if the source may be ready; `WouldBlock` otherwise, or when `op` says
+    /// so (which clears the readiness, so a later wait really waits). Stores no waker, so it
+    /// never wakes or disturbs a task waiting on this source.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let source = self.get_ref();
+        self.registration.try_io(direction, || op(source))
     }
 }
 

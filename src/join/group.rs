@@ -15,7 +15,6 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
@@ -345,16 +344,14 @@ where
     let handle = crate::spawn(async move {
         let mut guard = guard;
         let mut future = pin!(future);
-        let outcome =
-            poll_fn(
-                |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                    Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
-                    Ok(Poll::Ready(Err(err))) => Poll::Ready(Err(GroupError::Failed(err))),
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Err(payload) => Poll::Ready(Err(GroupError::Panicked(payload))),
-                },
-            )
-            .await;
+        let outcome = poll_fn(|cx| {
+            crate::runtime::poll_catching(future.as_mut(), cx).map(|result| match result {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(err)) => Err(GroupError::Failed(err)),
+                Err(payload) => Err(GroupError::Panicked(payload)),
+            })
+        })
+        .await;
         guard.finish(outcome);
     });
     shared.borrow_mut().handles[index] = Some(handle);

@@ -17,9 +17,10 @@
 //!
 //! # Design
 //!
-//! Every socket wraps a `mio` socket registered with the runtime's reactor
-//! (`reactor::Registration`) through one private helper, `evented::Evented`, which owns
-//! the retry loop below. Sockets hold the runtime (`Rc`), so they are `!Send` and must be
+//! Every socket wraps a `mio` socket in an [`IoSource`](crate::io::IoSource), the same
+//! readiness type users get for their own file descriptors (`loop.add_reader`), registered
+//! with the runtime's reactor (`reactor::Registration`, which owns the retry loop below);
+//! `byte_stream.rs` adds the stream operations. Sockets hold the runtime (`Rc`), so they are `!Send` and must be
 //! created on the runtime's thread; outside a runtime, constructors return an
 //! [`io::Error`](std::io::Error) instead of panicking.
 //!
@@ -70,7 +71,7 @@
 
 mod addr;
 mod async_io;
-mod evented;
+mod byte_stream;
 mod split;
 mod tcp;
 mod udp;

@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::ToSocketAddrs;
 use super::addr::{each_addr, resolve};
-use super::evented::Evented;
+use crate::io::IoSource;
 use crate::reactor::Direction;
 
 /// A UDP socket: asyncio's `create_datagram_endpoint`, as a value with async methods.
@@ -38,7 +38,7 @@ use crate::reactor::Direction;
 /// ```
 #[doc(alias = "create_datagram_endpoint")]
 pub struct UdpSocket {
-    io: Evented<mio::net::UdpSocket>,
+    io: IoSource<mio::net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -63,7 +63,7 @@ impl UdpSocket {
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         each_addr(addr, |addr| async move {
             Ok(UdpSocket {
-                io: Evented::new(mio::net::UdpSocket::bind(addr)?)?,
+                io: IoSource::new(mio::net::UdpSocket::bind(addr)?)?,
             })
         })
         .await
@@ -355,7 +355,7 @@ impl UdpSocket {
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: Evented::new(mio::net::UdpSocket::from_std(socket))?,
+            io: IoSource::new(mio::net::UdpSocket::from_std(socket))?,
         })
     }
 

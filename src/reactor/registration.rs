@@ -126,7 +126,7 @@ impl Registration {
     /// that would return `WouldBlock`, which saves a syscall per short transfer. Sound when
     /// the kernel raises a new edge for every later arrival (or freed space) and this thread
     /// applies events only between polls. The caller decides where that holds (see
-    /// `net::evented::ByteStream`): not for datagrams, vectored writes (`IOV_MAX`), or reads
+    /// `net::byte_stream::ByteStream`): not for datagrams, vectored writes (`IOV_MAX`), or reads
     /// on Unix stream sockets.
     #[inline]
     pub(crate) fn poll_transfer(

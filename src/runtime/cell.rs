@@ -18,6 +18,21 @@ use std::task::{Context, Poll};
 
 use super::JoinError;
 
+/// Polls `future` once, catching a panic: `Ready(Err(payload))` if the poll panicked. The
+/// one `catch_unwind` around a poll in the crate (task cells, remote spawns and task-group
+/// children use it).
+#[inline]
+pub(crate) fn poll_catching<F: Future + ?Sized>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<std::thread::Result<F::Output>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Err(payload) => Poll::Ready(Err(payload)),
+    }
+}
+
 /// A type-erased task, as the executor drives it.
 pub(crate) trait RawTask {
     /// Polls the future. `Ready(())` means the output (or a panic) is now stored.
@@ -62,10 +77,9 @@ where
         };
         // SAFETY: `future` lives inside a `Pin<Box<_>>` and is not moved until dropped.
         let future = unsafe { Pin::new_unchecked(future) };
-        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => Err(JoinError::panic(payload)),
+        let output = match poll_catching(future, cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(result) => result.map_err(JoinError::panic),
         };
         // Drop the future in place (never moved), catching a panic from its destructor.
         let dropped = catch_unwind(AssertUnwindSafe(|| this.stage = Stage::Consumed));

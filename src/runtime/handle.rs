@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::panic::Location;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 
+use super::cell::poll_catching;
 use super::context;
 use super::join_error::JoinError;
 use super::remote_join::{RemoteJoinHandle, completion};
@@ -147,11 +148,7 @@ impl Handle {
                     if completer.poll_aborted(cx) {
                         return Poll::Ready(Err(JoinError::cancelled()));
                     }
-                    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-                        Ok(Poll::Pending) => Poll::Pending,
-                        Err(payload) => Poll::Ready(Err(JoinError::panic(payload))),
-                    }
+                    poll_catching(future.as_mut(), cx).map_err(JoinError::panic)
                 })
                 .await;
                 completer.complete(output);

@@ -56,6 +56,7 @@ pub use id::Id;
 pub use join_error::JoinError;
 pub use remote_join::RemoteJoinHandle;
 
+pub(crate) use cell::poll_catching;
 pub(crate) use context::*;
 pub(crate) use doors::{ReactorHandle, TaskHost};
 pub(crate) use join_error::panic_message;

@@ -12,9 +12,9 @@ use futures_core::Stream;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::TcpStream;
+use crate::io::IoSource;
 use crate::net::ToSocketAddrs;
 use crate::net::addr::each_addr;
-use crate::net::evented::Evented;
 use crate::reactor::Direction;
 
 /// A TCP socket listening for connections: what asyncio's `start_server` listens on.
@@ -53,7 +53,7 @@ use crate::reactor::Direction;
 #[doc(alias = "start_server")]
 #[doc(alias = "create_server")]
 pub struct TcpListener {
-    io: Evented<mio::net::TcpListener>,
+    io: IoSource<mio::net::TcpListener>,
 }
 
 /// Socket options for [`TcpListener::bind_with`].
@@ -361,7 +361,7 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: Evented::new(mio::net::TcpListener::from_std(listener))?,
+            io: IoSource::new(mio::net::TcpListener::from_std(listener))?,
         })
     }
 
@@ -396,7 +396,7 @@ fn bind_addr(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListener
     socket.bind(&addr.into())?;
     socket.listen(options.backlog.min(i32::MAX as u32) as i32)?;
     Ok(TcpListener {
-        io: Evented::new(mio::net::TcpListener::from_std(socket.into()))?,
+        io: IoSource::new(mio::net::TcpListener::from_std(socket.into()))?,
     })
 }
 

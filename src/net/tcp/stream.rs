@@ -6,8 +6,8 @@ use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
+use crate::io::IoSource;
 use crate::net::async_io::async_io_impls;
-use crate::net::evented::Evented;
 use crate::net::split::{OwnedReadHalf, OwnedWriteHalf, split};
 use crate::reactor::Direction;
 
@@ -52,14 +52,14 @@ use crate::reactor::Direction;
 #[doc(alias = "StreamReader")]
 #[doc(alias = "StreamWriter")]
 pub struct TcpStream {
-    pub(super) io: Evented<mio::net::TcpStream>,
+    pub(super) io: IoSource<mio::net::TcpStream>,
 }
 
 impl TcpStream {
     /// Registers a connected (or connecting) mio stream.
     pub(super) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: Evented::new(stream)?,
+            io: IoSource::new(stream)?,
         })
     }
 

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
-use crate::net::evented::Evented;
+use crate::io::IoSource;
 use crate::reactor::Direction;
 
 /// A Unix-domain datagram socket: asyncio's `create_datagram_endpoint(family=AF_UNIX)`.
@@ -31,13 +31,13 @@ use crate::reactor::Direction;
 /// .unwrap();
 /// ```
 pub struct UnixDatagram {
-    io: Evented<mio::net::UnixDatagram>,
+    io: IoSource<mio::net::UnixDatagram>,
 }
 
 impl UnixDatagram {
     fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
-            io: Evented::new(socket)?,
+            io: IoSource::new(socket)?,
         })
     }
 

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, ready};
 use futures_core::Stream;
 
 use super::UnixStream;
-use crate::net::evented::Evented;
+use crate::io::IoSource;
 use crate::reactor::Direction;
 
 /// A Unix-domain socket listening for connections: asyncio's `start_unix_server`.
@@ -39,7 +39,7 @@ use crate::reactor::Direction;
 /// ```
 #[doc(alias = "start_unix_server")]
 pub struct UnixListener {
-    io: Evented<mio::net::UnixListener>,
+    io: IoSource<mio::net::UnixListener>,
 }
 
 impl UnixListener {
@@ -65,7 +65,7 @@ impl UnixListener {
     /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
-            io: Evented::new(mio::net::UnixListener::bind(path)?)?,
+            io: IoSource::new(mio::net::UnixListener::bind(path)?)?,
         })
     }
 
@@ -203,7 +203,7 @@ impl UnixListener {
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: Evented::new(mio::net::UnixListener::from_std(listener))?,
+            io: IoSource::new(mio::net::UnixListener::from_std(listener))?,
         })
     }
 

@@ -8,8 +8,8 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use crate::io::IoSource;
 use crate::net::async_io::async_io_impls;
-use crate::net::evented::Evented;
 use crate::net::split::{OwnedReadHalf, OwnedWriteHalf, split};
 use crate::reactor::Direction;
 
@@ -35,13 +35,13 @@ use crate::reactor::Direction;
 /// ```
 #[doc(alias = "open_unix_connection")]
 pub struct UnixStream {
-    io: Evented<mio::net::UnixStream>,
+    io: IoSource<mio::net::UnixStream>,
 }
 
 impl UnixStream {
     pub(crate) fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: Evented::new(stream)?,
+            io: IoSource::new(stream)?,
         })
     }
 

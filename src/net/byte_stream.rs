@@ -1,87 +1,14 @@
-//! `Evented<S>`: a `mio` socket registered with the current runtime, with the edge-triggered
-//! retry loop every socket type shares.
+//! Byte-stream operations (`TcpStream`, `UnixStream`) on [`IoSource`]: reads and writes
+//! that end the readiness on a short transfer where that proves the buffer drained or full,
+//! `write_all`, the completion of a non-blocking `connect`. Datagram sockets and listeners
+//! use `IoSource`'s direction-generic operations directly.
 
-use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 
-use crate::reactor::{Direction, Registration};
-
-/// A registered `mio` source. The socket types of `net` wrap one and add their methods.
-pub(crate) struct Evented<S: mio::event::Source> {
-    /// `Some` until `into_inner` or drop.
-    source: Option<S>,
-    registration: Registration,
-}
-
-impl<S: mio::event::Source> Evented<S> {
-    /// Registers `source` with the runtime of this thread (errors outside one).
-    pub(crate) fn new(mut source: S) -> io::Result<Self> {
-        let registration = Registration::new(&mut source)?;
-        Ok(Evented {
-            source: Some(source),
-            registration,
-        })
-    }
-
-    pub(crate) fn get_ref(&self) -> &S {
-        self.source.as_ref().expect("source is present until drop")
-    }
-
-    /// Deregisters the source and gives it back.
-    pub(crate) fn into_inner(mut self) -> S {
-        let mut source = self.source.take().expect("source is present until drop");
-        self.registration.deregister(&mut source);
-        source
-    }
-
-    /// Ready when the source is (or may be) ready in `direction`.
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-    ) -> Poll<io::Result<()>> {
-        self.registration.poll_ready(cx, direction).map_ok(|_| ())
-    }
-
-    /// Waits until the source is (or may be) ready in `direction`.
-    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
-        poll_fn(|cx| self.poll_ready(cx, direction)).await
-    }
-
-    /// Runs `op` until it stops returning `WouldBlock`, waiting for readiness in between.
-    pub(crate) fn poll_io<R>(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        let source = self.get_ref();
-        self.registration.poll_io(cx, direction, || op(source))
-    }
-
-    /// The async form of [`poll_io`](Self::poll_io).
-    pub(crate) async fn io<R>(
-        &self,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
-    }
-
-    /// Runs `op` once if the source may be ready; `WouldBlock` otherwise, or when `op` says
-    /// so (which clears the readiness, so a later wait really waits). Stores no waker, so it
-    /// never wakes or disturbs a task waiting on this source.
-    pub(crate) fn try_io<R>(
-        &self,
-        direction: Direction,
-        op: impl FnOnce(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let source = self.get_ref();
-        self.registration.try_io(direction, || op(source))
-    }
-}
+use crate::io::IoSource;
+use crate::reactor::Direction;
 
 /// A connected byte-stream socket, and what a short read says about it.
 pub(crate) trait ByteStream: mio::event::Source
@@ -134,7 +61,11 @@ impl ByteStream for mio::net::UnixStream {
 /// ([`Registration::poll_transfer`]); so does a short read where
 /// [`ByteStream::SHORT_READ_DRAINS`] says it proves the queue empty. Vectored writes do not
 /// take the shortcut: `writev` stops at `IOV_MAX` (1024) slices with room to spare.
-impl<S> Evented<S>
+#[allow(
+    private_bounds,
+    reason = "crate-internal methods, on the sockets' own IoSource only"
+)]
+impl<S> IoSource<S>
 where
     S: ByteStream,
     for<'a> &'a S: io::Read + io::Write,
@@ -148,16 +79,16 @@ where
         let len = buf.len();
         let op = || io::Read::read(&mut &*source, buf);
         if S::SHORT_READ_DRAINS {
-            self.registration
+            self.registration()
                 .poll_transfer(cx, Direction::Read, len, op)
         } else {
-            self.registration.poll_io(cx, Direction::Read, op)
+            self.registration().poll_io(cx, Direction::Read, op)
         }
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let source = self.get_ref();
-        self.registration
+        self.registration()
             .poll_transfer(cx, Direction::Write, buf.len(), || {
                 io::Write::write(&mut &*source, buf)
             })
@@ -169,7 +100,7 @@ where
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let source = self.get_ref();
-        self.registration.poll_io(cx, Direction::Write, || {
+        self.registration().poll_io(cx, Direction::Write, || {
             io::Write::write_vectored(&mut &*source, bufs)
         })
     }
@@ -237,22 +168,5 @@ where
         self.try_io(Direction::Write, |source| {
             io::Write::write(&mut &*source, buf)
         })
-    }
-}
-
-impl<S: mio::event::Source> Drop for Evented<S> {
-    fn drop(&mut self) {
-        if let Some(mut source) = self.source.take() {
-            self.registration.deregister(&mut source);
-        }
-    }
-}
-
-impl<S: mio::event::Source + fmt::Debug> fmt::Debug for Evented<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.source {
-            Some(source) => source.fmt(f),
-            None => f.write_str("(closed)"),
-        }
     }
 }
