@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use super::builder::Config;
 use super::cell::{RawTask, TaskCell};
+use super::clock::Clock;
 use super::context;
 use super::id::Id;
 use super::introspect::Stats;
@@ -82,10 +83,8 @@ pub(super) struct Core {
     pub(super) wait_note: Cell<WaitNote>,
     /// Where `block_on` was called (reports about its future name this).
     pub(super) main_location: Cell<&'static Location<'static>>,
-    /// The loop's clock, in milliseconds since `created`: refreshed whenever the loop reads
-    /// the time anyway.
-    pub(super) clock_ms: Cell<u32>,
-    pub(super) created: Instant,
+    /// The loop's one clock (`clock.rs`).
+    pub(super) clock: Clock,
     /// Counters for `metrics()`.
     pub(super) stats: Stats,
     /// A panic to re-raise from `block_on` (`UnhandledPanic::ShutdownRuntime`).
@@ -108,13 +107,13 @@ impl Core {
         shared: Arc<Shared>,
         config: Config,
     ) -> Self {
-        let created = Instant::now();
+        let clock = Clock::new();
         Core {
             id,
             tag,
             main_id: Cell::new(NO_MAIN),
             tasks: RefCell::new(TaskStore::new(generation)),
-            timers: RefCell::new(Wheel::new(created)),
+            timers: RefCell::new(Wheel::new(clock.created())),
             reactor: RefCell::new(reactor),
             shared,
             config,
@@ -122,8 +121,7 @@ impl Core {
             current_task: Cell::new(None),
             wait_note: Cell::new(WaitNote::default()),
             main_location: Cell::new(Location::caller()),
-            clock_ms: Cell::new(0),
-            created,
+            clock,
             stats: Stats::default(),
             raise: RefCell::new(None),
             raise_pending: Cell::new(false),
@@ -179,6 +177,7 @@ impl Core {
             }
             let idle = self.tasks.borrow().is_idle();
             self.park(idle);
+            self.after_park();
             budget = self.config.event_interval;
         }
     }
@@ -310,10 +309,10 @@ impl Core {
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
         let spawned_ms = if self.config.debug {
-            self.saw_time(Instant::now());
-            self.clock_ms.get()
+            self.clock.saw(Instant::now());
+            self.clock.ms()
         } else {
-            self.clock_ms.get()
+            self.clock.ms()
         };
         let meta = TaskMeta {
             id: public,
@@ -358,64 +357,74 @@ impl Core {
     /// Also records the timer as what the current task waits on (snapshots).
     pub(super) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let (key, tick) = self.timers.borrow_mut().insert_at(deadline, waker)?;
-        // The wheel's ticks count milliseconds from `created` (same base instant).
+        // The wheel's ticks count milliseconds from the clock's base instant.
         self.wait_note.set(WaitNote::timer_ms(tick));
         Some(key)
     }
 
-    /// Polls the reactor (blocking until the next timer deadline if `may_block`), fires due
-    /// timers, wakes their waiters and runs what other threads sent.
+    /// The loop's wait: polls the reactor (blocking until the next timer deadline if
+    /// `may_block`), fires due timers, wakes their waiters and runs what other threads sent.
     fn park(&self, may_block: bool) {
-        let mut timeout = Some(Duration::ZERO);
-        if may_block && !self.shared.is_notified() {
-            timeout = self.timers.borrow().next_deadline().map(|deadline| {
-                let now = Instant::now();
-                self.saw_time(now);
-                deadline.saturating_duration_since(now)
-            });
-        }
+        let timeout = self.park_timeout(may_block);
         let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        self.poll_io(timeout, &mut wakers);
+        self.fire_timers(&mut wakers);
+        *self.wakers.borrow_mut() = wakers;
+        self.run_remote();
+    }
+
+    /// How long the reactor may block: not at all if something is ready (or another thread
+    /// sent work), else until the next timer deadline (`None`: no timer, block until an
+    /// event).
+    fn park_timeout(&self, may_block: bool) -> Option<Duration> {
+        if !may_block || self.shared.is_notified() {
+            return Some(Duration::ZERO);
+        }
+        let deadline = self.timers.borrow().next_deadline()?;
+        Some(deadline.saturating_duration_since(self.clock.now()))
+    }
+
+    /// Polls the reactor for I/O events and wakes their waiters. A poll that could not block
+    /// is skipped when no source is registered (it could only report the cross-thread waker,
+    /// which `Shared` tracks with an atomic flag).
+    fn poll_io(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
         let blocking = timeout != Some(Duration::ZERO);
-        let skip_poll = !blocking && !self.reactor.borrow().has_sources();
-        if !skip_poll {
-            let parked_at = blocking.then(Instant::now);
-            let turned = self.reactor.borrow_mut().turn(timeout, &mut wakers);
-            if let Err(err) = turned {
-                panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
-            }
-            if let Some(parked_at) = parked_at {
-                let now = Instant::now();
-                self.stats
-                    .parked
-                    .set(self.stats.parked.get() + now.duration_since(parked_at));
-                self.saw_time(now);
-            }
+        if !blocking && !self.reactor.borrow().has_sources() {
+            return;
+        }
+        let parked_at = blocking.then(Instant::now);
+        let turned = self.reactor.borrow_mut().turn(timeout, wakers);
+        if let Err(err) = turned {
+            panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
+        }
+        if let Some(parked_at) = parked_at {
+            let now = self.clock.now();
+            self.stats
+                .parked
+                .set(self.stats.parked.get() + now.duration_since(parked_at));
+        }
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Fires the timers that are due and wakes their tasks, which run before the tasks
+    /// already queued (urgent FIFO), so a timer's lateness is bounded by one batch of polls,
+    /// not by the queue length.
+    fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+        if self.timers.borrow().len() == 0 {
+            self.clock.tick();
+            return;
+        }
+        let now = self.clock.now();
+        self.timers.borrow_mut().process(now, wakers);
+        if !wakers.is_empty() {
+            self.tasks.borrow_mut().begin_urgent();
             for waker in wakers.drain(..) {
                 waker.wake();
             }
-            if self.reactor.borrow_mut().take_signal() {
-                let table = crate::debug::format_table(&self.snapshot());
-                self.emit(crate::debug::DebugEvent::TaskDump { table });
-            }
+            self.tasks.borrow_mut().end_urgent();
         }
-        if self.timers.borrow().len() > 0 {
-            let now = Instant::now();
-            self.saw_time(now);
-            self.timers.borrow_mut().process(now, &mut wakers);
-            if !wakers.is_empty() {
-                // Tasks whose timer fired run before the tasks already queued (urgent FIFO), so
-                // a timer's lateness is bounded by one batch of polls, not by the queue length.
-                self.tasks.borrow_mut().begin_urgent();
-                for waker in wakers.drain(..) {
-                    waker.wake();
-                }
-                self.tasks.borrow_mut().end_urgent();
-            }
-        } else {
-            self.tick_clock();
-        }
-        *self.wakers.borrow_mut() = wakers;
-        self.run_remote();
     }
 
     /// Runs the wakes and spawns other threads sent, if they sent any.

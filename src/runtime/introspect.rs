@@ -32,8 +32,6 @@ const WAKE_STORM_PER_SECOND: u64 = 50_000;
 pub(crate) struct Stats {
     pub(crate) remote_events: Cell<u64>,
     pub(crate) parked: Cell<Duration>,
-    /// Parks since the clock was last refreshed.
-    pub(crate) parks_since_clock: Cell<u32>,
     /// Debug mode: start of the current one-second wake-storm window, remote events in it,
     /// and whether it was reported.
     pub(crate) storm_window: Cell<Option<(Instant, u64, bool)>>,
@@ -143,25 +141,16 @@ impl Core {
     pub(crate) fn note_wait(&self, waiting_on: WaitingOn) {
         // Stored into the task's slot when its poll returns (`finish_poll`); outside a task
         // poll (the `block_on` future) nothing reads it.
-        self.wait_note.set(WaitNote::new(waiting_on, self.created));
+        self.wait_note
+            .set(WaitNote::new(waiting_on, self.clock.created()));
     }
 
-    /// Refreshes the loop's clock with a time the caller just read.
-    pub(crate) fn saw_time(&self, now: Instant) {
-        let since = now.saturating_duration_since(self.created);
-        let ms = since.as_secs().saturating_mul(1000) + u64::from(since.subsec_millis());
-        self.clock_ms.set(u32::try_from(ms).unwrap_or(u32::MAX));
-        self.stats.parks_since_clock.set(0);
-    }
-
-    /// Called at each park: keeps the loop's clock from going stale when nothing else reads
-    /// the time (one clock read per 64 parks).
-    pub(crate) fn tick_clock(&self) {
-        let parks = self.stats.parks_since_clock.get() + 1;
-        if parks >= 64 {
-            self.saw_time(Instant::now());
-        } else {
-            self.stats.parks_since_clock.set(parks);
+    /// Introspection between loop turns: a task table on SIGQUIT (`dump_on_sigquit`).
+    /// Kept out of the turn itself (`park`), which does I/O, timers and remote work only.
+    pub(super) fn after_park(&self) {
+        if self.reactor.borrow_mut().take_signal() {
+            let table = crate::debug::format_table(&self.snapshot());
+            self.emit(crate::debug::DebugEvent::TaskDump { table });
         }
     }
 
@@ -244,7 +233,7 @@ impl Core {
                         .config
                         .debug
                         .then(|| Duration::from_nanos(store.busy(key))),
-                    waiting_on: slot.wait.get(self.created),
+                    waiting_on: slot.wait.get(self.clock.created()),
                 }
             })
             .collect();
@@ -254,7 +243,7 @@ impl Core {
 
     /// How long ago the task was spawned.
     fn age(&self, spawned_ms: u32, now: Instant) -> Duration {
-        let spawned = self.created + Duration::from_millis(u64::from(spawned_ms));
+        let spawned = self.clock.created() + Duration::from_millis(u64::from(spawned_ms));
         now.saturating_duration_since(spawned)
     }
 
@@ -281,7 +270,7 @@ impl Core {
             remote_queued: self.shared.queue_len().0 as u64,
             remote_queue_peak: self.shared.queue_len().1 as u64,
             time_parked: parked,
-            time_busy: self.created.elapsed().saturating_sub(parked),
+            time_busy: self.clock.created().elapsed().saturating_sub(parked),
         }
     }
 }

@@ -37,6 +37,7 @@ mod api;
 mod blocking_pool;
 mod builder;
 mod cell;
+mod clock;
 mod context;
 mod core;
 mod doors;
