@@ -170,7 +170,7 @@ fn dump_formats_a_table() {
         evloop::spawn_named("stuck-on-timer", evloop::sleep(Duration::from_secs(60)));
         evloop::yield_now().await;
     });
-    let table = rt.dump();
+    let table = rt.block_on(async { evloop::debug::dump() });
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines[0], "evloop: 1 tasks");
     assert!(lines[1].contains("STATE") && lines[1].contains("SPAWNED AT"));
@@ -196,7 +196,7 @@ fn current_info_names_the_running_task() {
 #[test]
 fn metrics_count_tasks_polls_timers_and_parking() {
     let rt = Runtime::new().unwrap();
-    let before = rt.metrics();
+    let before = rt.block_on(async { evloop::debug::metrics() });
     assert_eq!(before.tasks_spawned, 0);
     rt.block_on(async {
         let handles: Vec<_> = (0..10)
@@ -217,7 +217,7 @@ fn metrics_count_tasks_polls_timers_and_parking() {
         let nap = if cfg!(miri) { 500 } else { 5 };
         evloop::sleep(Duration::from_millis(nap)).await;
     });
-    let m = rt.metrics();
+    let m = rt.block_on(async { evloop::debug::metrics() });
     assert!(m.time_parked >= Duration::from_millis(1), "{m:?}");
     assert!(m.reactor_turns >= 1);
     assert_eq!(m.run_queue_depth, 0);
@@ -226,5 +226,9 @@ fn metrics_count_tasks_polls_timers_and_parking() {
         .join()
         .unwrap();
     rt.block_on(remote).unwrap();
-    assert!(rt.metrics().remote_events >= 1);
+    assert!(
+        rt.block_on(async { evloop::debug::metrics() })
+            .remote_events
+            >= 1
+    );
 }

@@ -2,17 +2,16 @@
 
 use std::time::Duration;
 
-/// Counters of one runtime, read with [`metrics`] or
-/// [`Runtime::metrics`](crate::Runtime::metrics).
+/// Counters of one runtime, read with [`metrics`] on the loop's thread.
 ///
 /// # Examples
 ///
 /// ```
 /// let rt = evloop::Runtime::new().unwrap();
-/// rt.block_on(async {
+/// let m = rt.block_on(async {
 ///     evloop::spawn(async {}).await.unwrap();
+///     evloop::debug::metrics()
 /// });
-/// let m = rt.metrics();
 /// assert_eq!(m.tasks_spawned, 1);
 /// assert_eq!(m.tasks_alive, 0);
 /// assert!(m.polls >= 1);

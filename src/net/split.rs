@@ -12,8 +12,8 @@ use futures_io::{AsyncRead, AsyncWrite};
 /// The read half of a stream split by [`TcpStream::into_split`](super::TcpStream::into_split)
 /// or [`UnixStream::into_split`](super::UnixStream::into_split).
 ///
-/// It implements [`AsyncRead`]; [`as_ref`](AsRef::as_ref) gives the stream itself for
-/// the inherent methods (`read`, `peek`, `peer_addr`, ...). Dropping it does nothing to the
+/// It implements [`AsyncRead`] and has the stream's reading methods (`read`, `readable`,
+/// `try_read`) and its addresses; it cannot write. Dropping it does nothing to the
 /// connection; the connection closes when both halves are gone.
 ///
 /// # Examples
@@ -26,7 +26,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 ///     let (server, _) = listener.accept().await?;
 ///     server.write_all(b"hi").await?;
 ///     let mut buf = [0; 2];
-///     read_half.as_ref().read(&mut buf).await?;
+///     read_half.read(&mut buf).await?;
 ///     assert_eq!(&buf, b"hi");
 ///     Ok::<(), std::io::Error>(())
 /// })
@@ -39,9 +39,10 @@ pub struct OwnedReadHalf<S> {
 /// The write half of a stream split by [`TcpStream::into_split`](super::TcpStream::into_split)
 /// or [`UnixStream::into_split`](super::UnixStream::into_split).
 ///
-/// It implements [`AsyncWrite`]. Closing it (`poll_close`) or dropping it shuts down the
-/// write side of the connection: the peer reads end-of-file, while the read half keeps
-/// working.
+/// It implements [`AsyncWrite`] and has the stream's writing methods (`write`,
+/// `write_all`, `writable`, `try_write`) and its addresses; it cannot read. Closing it
+/// (`poll_close`) or dropping it shuts down the write side of the connection: the peer
+/// reads end-of-file, while the read half keeps working.
 ///
 /// # Examples
 ///
@@ -51,7 +52,7 @@ pub struct OwnedReadHalf<S> {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let (_read_half, write_half) = TcpStream::connect(listener.local_addr()?).await?.into_split();
 ///     let (server, _) = listener.accept().await?;
-///     write_half.as_ref().write_all(b"bye").await?;
+///     write_half.write_all(b"bye").await?;
 ///     drop(write_half); // FIN
 ///     let mut buf = [0; 8];
 ///     assert_eq!(server.read(&mut buf).await?, 3);
@@ -95,6 +96,11 @@ fn reunite<S>(read: OwnedReadHalf<S>, mut write: OwnedWriteHalf<S>) -> Result<S,
 }
 
 impl<S> OwnedReadHalf<S> {
+    /// The stream, for the methods of this half (`split_halves!`).
+    pub(crate) fn inner(&self) -> &S {
+        &self.stream
+    }
+
     /// Joins the two halves of one stream back into the stream.
     ///
     /// # Errors
@@ -125,6 +131,11 @@ impl<S> OwnedReadHalf<S> {
 }
 
 impl<S> OwnedWriteHalf<S> {
+    /// The stream, for the methods of this half (`split_halves!`).
+    pub(crate) fn inner(&self) -> &S {
+        &self.stream
+    }
+
     /// Joins the two halves of one stream back into the stream; see
     /// [`OwnedReadHalf::reunite`].
     ///
@@ -153,17 +164,272 @@ impl<S> OwnedWriteHalf<S> {
     }
 }
 
-impl<S> AsRef<S> for OwnedReadHalf<S> {
-    fn as_ref(&self) -> &S {
-        &self.stream
-    }
+/// The inherent methods of the halves of one stream type: each half gets the stream's
+/// methods for its direction, and its addresses. `$pair` is a doc-test expression that
+/// makes a connected `(a, b)` pair of that stream type.
+macro_rules! split_halves {
+    ($stream:ident, $addr:ty, $pair:literal) => {
+        impl crate::net::OwnedReadHalf<$stream> {
+            #[doc = concat!("Reads into `buf`: [`", stringify!($stream), "::read`].")]
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `read`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, b) = ", $pair, ";")]
+            ///     let (read, _write) = a.into_split();
+            ///     b.write_all(b"hi").await?;
+            ///     let mut buf = [0; 2];
+            ///     assert_eq!(read.read(&mut buf).await?, 2);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn read<'a>(
+                &'a self,
+                buf: &'a mut [u8],
+            ) -> impl Future<Output = std::io::Result<usize>> + 'a {
+                self.inner().read(buf)
+            }
+
+            #[doc = concat!("Waits until the stream may be readable: [`", stringify!($stream), "::readable`].")]
+            ///
+            /// # Errors
+            ///
+            /// If the stream's registration is gone.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, b) = ", $pair, ";")]
+            ///     let (read, _write) = a.into_split();
+            ///     b.write_all(b"x").await?;
+            ///     read.readable().await?;
+            ///     assert_eq!(read.try_read(&mut [0; 1])?, 1);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.inner().readable().await
+            }
+
+            #[doc = concat!("Reads without waiting: [`", stringify!($stream), "::try_read`].")]
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` when nothing is there to read.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let (read, _write) = a.into_split();
+            ///     let err = read.try_read(&mut [0; 1]).unwrap_err();
+            ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.inner().try_read(buf)
+            }
+
+            /// The stream's local address.
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `local_addr`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let expected = a.local_addr()?;
+            ///     let (read, _write) = a.into_split();
+            ///     assert_eq!(format!("{:?}", read.local_addr()?), format!("{expected:?}"));
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.inner().local_addr()
+            }
+
+            /// The address of the stream's peer.
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `peer_addr`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let expected = a.peer_addr()?;
+            ///     let (read, _write) = a.into_split();
+            ///     assert_eq!(format!("{:?}", read.peer_addr()?), format!("{expected:?}"));
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.inner().peer_addr()
+            }
+        }
+
+        impl crate::net::OwnedWriteHalf<$stream> {
+            #[doc = concat!("Writes some of `buf`: [`", stringify!($stream), "::write`].")]
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `write`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, b) = ", $pair, ";")]
+            ///     let (_read, write) = a.into_split();
+            ///     let n = write.write(b"hello").await?;
+            ///     let mut buf = [0; 5];
+            ///     assert_eq!(b.read(&mut buf).await?, n);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn write<'a>(
+                &'a self,
+                buf: &'a [u8],
+            ) -> impl Future<Output = std::io::Result<usize>> + 'a {
+                self.inner().write(buf)
+            }
+
+            #[doc = concat!("Writes all of `buf`: [`", stringify!($stream), "::write_all`].")]
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `write_all`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, b) = ", $pair, ";")]
+            ///     let (_read, write) = a.into_split();
+            ///     write.write_all(b"hi").await?;
+            ///     let mut buf = [0; 2];
+            ///     assert_eq!(b.read(&mut buf).await?, 2);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn write_all<'a>(
+                &'a self,
+                buf: &'a [u8],
+            ) -> impl Future<Output = std::io::Result<()>> + 'a {
+                self.inner().write_all(buf)
+            }
+
+            #[doc = concat!("Waits until the stream may be writable: [`", stringify!($stream), "::writable`].")]
+            ///
+            /// # Errors
+            ///
+            /// If the stream's registration is gone.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let (_read, write) = a.into_split();
+            ///     write.writable().await?;
+            ///     assert_eq!(write.try_write(b"x")?, 1);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.inner().writable().await
+            }
+
+            #[doc = concat!("Writes without waiting: [`", stringify!($stream), "::try_write`].")]
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` when the send buffer is full.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let (_read, write) = a.into_split();
+            ///     assert_eq!(write.try_write(b"x")?, 1);
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.inner().try_write(buf)
+            }
+
+            /// The stream's local address.
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `local_addr`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let expected = a.local_addr()?;
+            ///     let (_read, write) = a.into_split();
+            ///     assert_eq!(format!("{:?}", write.local_addr()?), format!("{expected:?}"));
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.inner().local_addr()
+            }
+
+            /// The address of the stream's peer.
+            ///
+            /// # Errors
+            ///
+            /// As the stream's `peer_addr`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// evloop::run(async {
+            #[doc = concat!("    let (a, _b) = ", $pair, ";")]
+            ///     let expected = a.peer_addr()?;
+            ///     let (_read, write) = a.into_split();
+            ///     assert_eq!(format!("{:?}", write.peer_addr()?), format!("{expected:?}"));
+            ///     Ok::<(), std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.inner().peer_addr()
+            }
+        }
+    };
 }
 
-impl<S> AsRef<S> for OwnedWriteHalf<S> {
-    fn as_ref(&self) -> &S {
-        &self.stream
-    }
-}
+pub(crate) use split_halves;
 
 impl<S> AsyncRead for OwnedReadHalf<S>
 where

@@ -130,46 +130,6 @@ impl Runtime {
         self.core.block_on(future)
     }
 
-    /// A snapshot of every live task (see [`crate::debug::tasks`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = evloop::Runtime::new().unwrap();
-    /// rt.block_on(async { drop(evloop::spawn_named("left", std::future::pending::<()>())) });
-    /// assert_eq!(rt.tasks()[0].name.as_deref(), Some("left"));
-    /// ```
-    #[doc(alias = "all_tasks")]
-    pub fn tasks(&self) -> Vec<crate::debug::TaskSnapshot> {
-        self.core.snapshot()
-    }
-
-    /// The task table (see [`crate::debug::dump`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = evloop::Runtime::new().unwrap();
-    /// rt.block_on(async { drop(evloop::spawn_named("left", std::future::pending::<()>())) });
-    /// assert!(rt.dump().contains("left"));
-    /// ```
-    pub fn dump(&self) -> String {
-        crate::debug::format_table(&self.core.snapshot())
-    }
-
-    /// The runtime's counters (see [`crate::debug::RuntimeMetrics`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = evloop::Runtime::new().unwrap();
-    /// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
-    /// assert_eq!(rt.metrics().tasks_spawned, 1);
-    /// ```
-    pub fn metrics(&self) -> crate::debug::RuntimeMetrics {
-        self.core.metrics()
-    }
-
     /// A `Send + Sync` handle for spawning onto this runtime from other threads.
     ///
     /// # Examples

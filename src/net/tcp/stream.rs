@@ -520,13 +520,13 @@ impl TcpStream {
     ///     let (server, _) = listener.accept().await?;
     ///     let (reader, writer) = client.into_split();
     ///     let sender = evloop::spawn(async move {
-    ///         writer.as_ref().write_all(b"ping").await?;
+    ///         writer.write_all(b"ping").await?;
     ///         Ok::<_, std::io::Error>(writer) // dropping it would send FIN
     ///     });
     ///     let mut buf = [0; 4];
     ///     server.read(&mut buf).await?;
     ///     server.write_all(b"pong").await?;
-    ///     reader.as_ref().read(&mut buf).await?;
+    ///     reader.read(&mut buf).await?;
     ///     assert_eq!(&buf, b"pong");
     ///     let writer = sender.await.unwrap()?;
     ///     let _client: TcpStream = reader.reunite(writer).unwrap();
@@ -578,3 +578,11 @@ impl fmt::Debug for TcpStream {
             .finish()
     }
 }
+
+crate::net::split::split_halves!(
+    TcpStream,
+    SocketAddr,
+    "{ let listener = evloop::net::TcpListener::bind(\"127.0.0.1:0\").await?; \
+     let a = evloop::net::TcpStream::connect(listener.local_addr()?).await?; \
+     (a, listener.accept().await?.0) }"
+);

@@ -411,7 +411,7 @@ impl UnixStream {
     ///     drop(write); // shuts down a's write side
     ///     assert_eq!(b.read(&mut [0; 4]).await?, 0);
     ///     b.write_all(b"x").await?;
-    ///     assert_eq!(read.as_ref().read(&mut [0; 4]).await?, 1);
+    ///     assert_eq!(read.read(&mut [0; 4]).await?, 1);
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();
@@ -460,3 +460,5 @@ impl fmt::Debug for UnixStream {
             .finish()
     }
 }
+
+crate::net::split::split_halves!(UnixStream, SocketAddr, "evloop::net::UnixStream::pair()?");
