@@ -253,9 +253,9 @@ fn millions_of_cross_thread_wakes_of_one_task_queue_it_once() {
     })
     .join()
     .unwrap();
-    let metrics = metrics(&runtime);
-    assert_eq!(metrics.remote_queued, 1, "one task, queued once");
-    assert!(metrics.remote_queue_peak <= 1, "{metrics:?}");
+    let counters = metrics(&runtime);
+    assert_eq!(counters.remote_queued, 1, "one task, queued once");
+    assert!(counters.remote_queue_peak <= 1, "{counters:?}");
     runtime.block_on(async {
         // The loop takes the queue when it parks; the task runs after that.
         for _ in 0..1_000 {
