@@ -5,7 +5,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use evloop::Runtime;
-use evloop::debug::{TaskState, WaitingOn};
+use evloop::debug::{TaskState, Wait};
 
 #[test]
 fn snapshot_has_names_locations_states_and_waits() {
@@ -32,14 +32,14 @@ fn snapshot_has_names_locations_states_and_waits() {
         let sleeper = find("sleeper");
         assert_eq!(sleeper.state, TaskState::Idle);
         assert!(
-            matches!(sleeper.waiting_on, Some(WaitingOn::Timer { deadline }) if deadline > Instant::now())
+            matches!(sleeper.waiting_on, Some(Wait::Timer { deadline }) if deadline > Instant::now())
         );
         assert!(sleeper.location.file().ends_with("debug_introspection.rs"));
         assert_eq!(sleeper.polls, 1);
 
         let waiter_task = find("waiter");
         assert_eq!(waiter_task.state, TaskState::Idle);
-        assert_eq!(waiter_task.waiting_on, Some(WaitingOn::Task(sleeper.id)));
+        assert_eq!(waiter_task.waiting_on, Some(Wait::Task(sleeper.id)));
 
         assert_eq!(find("done").state, TaskState::Finished);
         assert_eq!(find("late").state, TaskState::Scheduled);
@@ -67,7 +67,7 @@ fn io_waits_show_in_the_snapshot() {
         evloop::yield_now().await;
         evloop::yield_now().await;
         let tasks = evloop::debug::tasks();
-        assert_eq!(tasks[0].waiting_on, Some(WaitingOn::Readable));
+        assert_eq!(tasks[0].waiting_on, Some(Wait::Readable));
         drop(tx); // EOF ends the read
         assert_eq!(reader.await.unwrap().unwrap(), 0);
     });
@@ -152,7 +152,7 @@ fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
             assert_eq!(task.state, TaskState::Idle, "{name}");
             assert_eq!(
                 task.waiting_on,
-                Some(WaitingOn::Primitive(waits_on)),
+                Some(Wait::Primitive(waits_on)),
                 "{name}"
             );
         }

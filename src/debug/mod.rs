@@ -36,9 +36,11 @@
 mod event;
 mod metrics;
 mod snapshot;
+mod wait;
 mod waitable;
 
 pub use event::{DebugEvent, TaskInfo, UnhandledPanic, UnhandledPanicInfo};
 pub use metrics::{RuntimeMetrics, metrics};
-pub use snapshot::{TaskSnapshot, TaskState, WaitingOn, dump, format_table, tasks};
+pub use snapshot::{TaskSnapshot, TaskState, dump, format_table, tasks};
+pub use wait::Wait;
 pub(crate) use waitable::Waitable;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
+use super::Wait;
 use crate::runtime::Id;
 
 /// What a task is doing at the moment of a snapshot.
@@ -43,40 +44,6 @@ impl TaskState {
     }
 }
 
-/// What a task last waited on, where the runtime knows it (recorded when the wait was
-/// registered: a task that since moved on may still show it).
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use evloop::debug::WaitingOn;
-/// evloop::run(async {
-///     evloop::spawn(evloop::sleep(Duration::from_secs(60)));
-///     evloop::yield_now().await;
-///     let task = &evloop::debug::tasks()[0];
-///     assert!(matches!(task.waiting_on, Some(WaitingOn::Timer { .. })));
-/// });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitingOn {
-    /// A timer (`sleep`, `wait_for`, `interval`) due at `deadline`.
-    Timer {
-        /// When it is due.
-        deadline: Instant,
-    },
-    /// An I/O source becoming readable.
-    Readable,
-    /// An I/O source becoming writable.
-    Writable,
-    /// Another task finishing (its `JoinHandle` was awaited).
-    Task(Id),
-    /// A synchronisation primitive or a channel, named as the call that waits:
-    /// `"Mutex::lock"`, `"Semaphore::acquire"`, `"Queue::get"`, `"mpsc::Receiver::recv"`, ...
-    Primitive(&'static str),
-}
-
 /// One live task, as seen by [`tasks`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -97,7 +64,7 @@ pub struct TaskSnapshot {
     pub busy: Option<Duration>,
     /// What it last waited on, when known (timers, I/O readiness, other tasks); recorded
     /// when the wait was registered.
-    pub waiting_on: Option<WaitingOn>,
+    pub waiting_on: Option<Wait>,
 }
 
 /// A snapshot of every live task of the current runtime (asyncio's `all_tasks()`), in
@@ -105,8 +72,8 @@ pub struct TaskSnapshot {
 ///
 /// # Panics
 ///
-/// Panics outside a runtime; use [`Runtime::tasks`](crate::Runtime::tasks) from the
-/// thread that owns one.
+/// Panics outside a runtime (from the thread that owns an idle one:
+/// `runtime.block_on(async { evloop::debug::tasks() })`).
 ///
 /// # Examples
 ///
@@ -173,14 +140,14 @@ pub fn format_table(tasks: &[TaskSnapshot]) -> String {
             .map_or_else(|| "-".to_owned(), |b| format!("{b:.1?}"));
         let waiting = match task.waiting_on {
             None => "-".to_owned(),
-            Some(WaitingOn::Timer { deadline }) => match deadline.checked_duration_since(now) {
+            Some(Wait::Timer { deadline }) => match deadline.checked_duration_since(now) {
                 Some(left) => format!("timer in {left:.1?}"),
                 None => "timer (due)".to_owned(),
             },
-            Some(WaitingOn::Readable) => "readable".to_owned(),
-            Some(WaitingOn::Writable) => "writable".to_owned(),
-            Some(WaitingOn::Task(id)) => format!("task {id}"),
-            Some(WaitingOn::Primitive(name)) => name.to_owned(),
+            Some(Wait::Readable) => "readable".to_owned(),
+            Some(Wait::Writable) => "writable".to_owned(),
+            Some(Wait::Task(id)) => format!("task {id}"),
+            Some(Wait::Primitive(name)) => name.to_owned(),
         };
         let _ = writeln!(
             out,

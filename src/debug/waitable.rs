@@ -1,5 +1,5 @@
 //! `Waitable`: the synchronisation primitives and channel operations a task can wait on,
-//! named for [`WaitingOn::Primitive`](super::WaitingOn::Primitive) in task snapshots.
+//! named for [`Wait::Primitive`](super::Wait::Primitive) in task snapshots.
 //!
 //! A wait is recorded where the waiter registers (the same place that stores its waker), as
 //! a small index packed into the task's wait note; the name is looked up when a snapshot
@@ -88,7 +88,7 @@ impl Waitable {
 
     /// Records that the task being polled now waits on this (nothing outside a task poll).
     pub(crate) fn note(self) {
-        crate::runtime::note_primitive_wait(self);
+        super::Wait::Primitive(self.name()).note();
     }
 }
 

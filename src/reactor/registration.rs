@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use super::ScheduledIo;
 use super::scheduled_io::{READ_INTEREST, WRITE_INTEREST};
-use crate::debug::WaitingOn;
+use crate::debug::Wait;
 use crate::runtime::ReactorHandle;
 
 /// Which side of a source a task waits on.
@@ -95,8 +95,8 @@ impl Registration {
         self.io
             .store_waker(direction == Direction::Write, cx.waker());
         self.reactor.note_wait(match direction {
-            Direction::Read => WaitingOn::Readable,
-            Direction::Write => WaitingOn::Writable,
+            Direction::Read => Wait::Readable,
+            Direction::Write => Wait::Writable,
         });
         Poll::Pending
     }

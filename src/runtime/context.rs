@@ -27,7 +27,7 @@ use super::core::Core;
 use super::doors::TaskHost;
 use super::id::Id;
 use super::shared;
-use super::store::{TaskId, WaitNote};
+use super::store::TaskId;
 use crate::time::wheel::{TimerKey, Wheel};
 
 thread_local! {
@@ -166,9 +166,11 @@ pub(crate) fn current_metrics() -> Option<crate::debug::RuntimeMetrics> {
     with_current(Core::metrics)
 }
 
-/// Records that the task being polled waits on `what` (see `debug::Waitable`).
-pub(crate) fn note_primitive_wait(what: crate::debug::Waitable) {
-    with_current(|core| core.wait_note.set(WaitNote::primitive(what)));
+/// Records `wait` as what the task being polled waits on (debug snapshots); nothing
+/// outside a task poll.
+#[inline]
+pub(crate) fn note_wait(wait: crate::debug::Wait) {
+    with_current(|core| core.note_wait(wait));
 }
 
 /// Cooperative scheduling: takes one unit of the current poll's budget (128 operations that

@@ -42,9 +42,10 @@ use super::id::Id;
 use super::introspect::Stats;
 use super::shared::{self, Remote, Shared};
 use super::store::{
-    ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore, WaitNote,
+    ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore,
 };
 use super::waker::task_waker;
+use crate::debug::Wait;
 use crate::reactor::Reactor;
 use crate::time::wheel::{TimerKey, Wheel};
 
@@ -80,7 +81,7 @@ pub(super) struct Core {
     /// What the task being polled registered a wait for during this poll (`note_wait`,
     /// `arm_timer`); stored into its slot when the poll returns, where the slot is at hand
     /// anyway, rather than with a lookup per registration.
-    pub(super) wait_note: Cell<WaitNote>,
+    pub(super) wait_note: Cell<u64>,
     /// Where `block_on` was called (reports about its future name this).
     pub(super) main_location: Cell<&'static Location<'static>>,
     /// The loop's one clock (`clock.rs`).
@@ -119,7 +120,7 @@ impl Core {
             config,
             main_woken: Cell::new(false),
             current_task: Cell::new(None),
-            wait_note: Cell::new(WaitNote::default()),
+            wait_note: Cell::new(0),
             main_location: Cell::new(Location::caller()),
             clock,
             stats: Stats::default(),
@@ -218,7 +219,7 @@ impl Core {
     #[inline(always)]
     fn run_poll(&self, id: TaskId, task: &mut Pin<Box<dyn RawTask>>) -> bool {
         self.current_task.set(Some(id));
-        self.wait_note.set(WaitNote::default());
+        self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
         let waker = task_waker(self.tag, id);
         let ready = task
@@ -237,7 +238,7 @@ impl Core {
         let slot = store.get_mut(id).expect("a running task keeps its slot");
         slot.polls = slot.polls.saturating_add(1);
         let note = self.wait_note.get();
-        if note != WaitNote::default() {
+        if note != 0 {
             slot.wait = note;
         }
         if !ready {
@@ -358,7 +359,7 @@ impl Core {
     pub(super) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let (key, tick) = self.timers.borrow_mut().insert_at(deadline, waker)?;
         // The wheel's ticks count milliseconds from the clock's base instant.
-        self.wait_note.set(WaitNote::timer_ms(tick));
+        self.wait_note.set(Wait::pack_timer_ms(tick));
         Some(key)
     }
 

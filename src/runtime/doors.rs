@@ -19,7 +19,7 @@ use super::core::Core;
 use super::id::Id;
 use super::join_error::JoinError;
 use super::store::{Detached, Join, TaskId};
-use crate::debug::WaitingOn;
+use crate::debug::Wait;
 use crate::reactor::ScheduledIo;
 
 /// What a `JoinHandle` may do with the task it names, on the runtime that runs it.
@@ -88,7 +88,7 @@ impl TaskHost {
             Join::Gone => Poll::Ready(Err(JoinError::cancelled())),
             Join::Pending(replaced) => {
                 drop(replaced);
-                self.core.note_wait(WaitingOn::Task(public_id));
+                self.core.note_wait(Wait::Task(public_id));
                 Poll::Pending
             }
         }
@@ -166,8 +166,8 @@ impl ReactorHandle {
 
     /// Records what the task being polled waits on (debug snapshots).
     #[inline]
-    pub(crate) fn note_wait(&self, waiting_on: WaitingOn) {
-        self.core.note_wait(waiting_on);
+    pub(crate) fn note_wait(&self, wait: Wait) {
+        self.core.note_wait(wait);
     }
 
     /// Takes one unit of the current poll's cooperative budget (see `Core::consume_budget`).

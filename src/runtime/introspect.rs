@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use super::builder::PanicPolicy;
 use super::core::Core;
 use super::id::Id;
-use super::store::{COMPLETE, QUEUED, RUNNING, TaskId, TaskMeta, WaitNote};
+use super::store::{COMPLETE, QUEUED, RUNNING, TaskId, TaskMeta};
 use crate::debug::{
-    DebugEvent, RuntimeMetrics, TaskInfo, TaskSnapshot, TaskState, UnhandledPanicInfo, WaitingOn,
+    DebugEvent, RuntimeMetrics, TaskInfo, TaskSnapshot, TaskState, UnhandledPanicInfo, Wait,
 };
 
 /// Cross-thread wakes per second above which debug mode reports a wake storm.
@@ -138,11 +138,10 @@ impl Core {
     /// Records, in the slot of the task being polled, what it is about to wait on (shown
     /// in snapshots as what it *last* waited on). Called where a wait is registered, not on
     /// every poll, so it costs nothing to tasks that do not wait.
-    pub(crate) fn note_wait(&self, waiting_on: WaitingOn) {
+    pub(crate) fn note_wait(&self, wait: Wait) {
         // Stored into the task's slot when its poll returns (`finish_poll`); outside a task
         // poll (the `block_on` future) nothing reads it.
-        self.wait_note
-            .set(WaitNote::new(waiting_on, self.clock.created()));
+        self.wait_note.set(wait.pack(self.clock.created()));
     }
 
     /// Introspection between loop turns: a task table on SIGQUIT (`dump_on_sigquit`).
@@ -233,7 +232,7 @@ impl Core {
                         .config
                         .debug
                         .then(|| Duration::from_nanos(store.busy(key))),
-                    waiting_on: slot.wait.get(self.clock.created()),
+                    waiting_on: Wait::unpack(slot.wait, self.clock.created()),
                 }
             })
             .collect();

@@ -44,13 +44,11 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::Waker;
 
-use std::time::Instant;
-
 use slab::Slab;
 
 use super::cell::RawTask;
 use super::id::Id;
-use crate::debug::{TaskInfo, WaitingOn};
+use crate::debug::TaskInfo;
 
 /// Bits of a generation that fit in a waker (see `waker.rs`): 28, so a generation comes
 /// back only after 2^28 (~268 million) spawns on runtimes of the same tag.
@@ -96,61 +94,8 @@ pub(crate) struct Slot {
     /// clock (read at spawn in debug mode, else the loop's last reading: within a turn).
     pub(crate) spawned_ms: u32,
     /// What the task last waited on, when known.
-    pub(crate) wait: WaitNote,
+    pub(crate) wait: u64,
     pub(crate) meta: TaskMeta,
-}
-
-/// What a task last waited on, packed in one word (kind in the top 3 bits, then a
-/// millisecond offset from the runtime's creation or a task id) to keep slots small.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct WaitNote(u64);
-
-impl WaitNote {
-    const SHIFT: u32 = 61;
-    const VALUE: u64 = (1 << Self::SHIFT) - 1;
-
-    /// Encodes `waiting_on`; timer deadlines are kept to the millisecond (rounded up).
-    pub(crate) fn new(waiting_on: WaitingOn, created: Instant) -> Self {
-        let (kind, value) = match waiting_on {
-            WaitingOn::Timer { deadline } => {
-                let since = deadline.saturating_duration_since(created);
-                let ms = since.as_secs().saturating_mul(1000)
-                    + u64::from(since.subsec_nanos()).div_ceil(1_000_000);
-                (1, ms)
-            }
-            WaitingOn::Readable => (2, 0),
-            WaitingOn::Writable => (3, 0),
-            WaitingOn::Task(id) => (4, id.as_u64()),
-            // Recorded with `primitive` instead (the name is not stored, its index is).
-            WaitingOn::Primitive(_) => (0, 0),
-        };
-        WaitNote((kind << Self::SHIFT) | (value & Self::VALUE))
-    }
-
-    /// A wait on a primitive or channel.
-    pub(crate) fn primitive(what: crate::debug::Waitable) -> Self {
-        WaitNote((5 << Self::SHIFT) | (what.index() & Self::VALUE))
-    }
-
-    /// A timer due `ms` milliseconds after the runtime's creation.
-    pub(crate) fn timer_ms(ms: u64) -> Self {
-        WaitNote((1 << Self::SHIFT) | (ms & Self::VALUE))
-    }
-
-    /// Decodes the note, `None` if nothing was recorded.
-    pub(crate) fn get(self, created: Instant) -> Option<WaitingOn> {
-        let value = self.0 & Self::VALUE;
-        match self.0 >> Self::SHIFT {
-            1 => created
-                .checked_add(std::time::Duration::from_millis(value))
-                .map(|deadline| WaitingOn::Timer { deadline }),
-            2 => Some(WaitingOn::Readable),
-            3 => Some(WaitingOn::Writable),
-            4 => Some(WaitingOn::Task(Id::new(value))),
-            5 => crate::debug::Waitable::from_index(value).map(|w| WaitingOn::Primitive(w.name())),
-            _ => None,
-        }
-    }
 }
 
 /// What a task is, for people: its id, name and where it was spawned.
@@ -283,7 +228,7 @@ impl TaskStore {
             state: QUEUED,
             polls: 0,
             spawned_ms,
-            wait: WaitNote::default(),
+            wait: 0,
             meta,
         });
         let id = TaskId {
