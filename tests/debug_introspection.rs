@@ -150,11 +150,7 @@ fn waits_on_sync_primitives_and_channels_show_in_the_snapshot() {
                 .find(|t| t.name.as_deref() == Some(name))
                 .unwrap_or_else(|| panic!("no task {name}"));
             assert_eq!(task.state, TaskState::Idle, "{name}");
-            assert_eq!(
-                task.waiting_on,
-                Some(Wait::Primitive(waits_on)),
-                "{name}"
-            );
+            assert_eq!(task.waiting_on, Some(Wait::Primitive(waits_on)), "{name}");
         }
         assert!(evloop::debug::dump().contains("Semaphore::acquire"));
         for waiter in waiters {

@@ -133,7 +133,7 @@ fn stream_into_split_from_two_tasks() {
         let (a, b) = UnixStream::pair()?;
         // b echoes everything back until end-of-file.
         evloop::spawn(async move { futures_util::io::copy(&b, &mut &b).await });
-        let (mut read_half, mut write_half) = a.into_split();
+        let (mut read_half, write_half) = a.into_split();
         let writer = evloop::spawn(async move {
             for i in 0..CHUNKS {
                 write_half.write_all(&[i as u8; CHUNK]).await?;

@@ -69,9 +69,17 @@ fn dropping_a_runtime_joins_its_idle_blocking_threads() {
             job.await.unwrap();
         }
     });
-    assert!(threads() > before, "the pool started threads");
+    let with_pool = threads();
+    assert!(with_pool > before, "the pool started threads");
     drop(runtime);
-    assert_eq!(threads(), before, "idle workers are joined by the drop");
+    // At most `before`: the test harness's own threads for other tests may come and go
+    // meanwhile, but the pool's workers must all be gone when the drop returns.
+    let after = threads();
+    assert!(
+        after <= before,
+        "{} threads left after the drop (before the runtime: {before}, with its pool: {with_pool})",
+        after
+    );
 }
 
 #[test]

@@ -31,7 +31,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 pub use super::SendError;
-use crate::sync::waiters::{WaitQueue, WaiterKey, wake_all};
+use crate::debug::Wait;
+use crate::sync::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
 
 struct Shared<T> {
     /// The last `capacity` values, oldest first.
@@ -268,7 +269,7 @@ impl<T: Clone> Receiver<T> {
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
             rx: self,
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 
@@ -373,6 +374,12 @@ impl<T> fmt::Debug for Receiver<T> {
 ///
 /// Dropping it loses no value.
 ///
+/// # Panics
+///
+/// Polling it again after it returned panics (one rule for every wait future: see
+/// [Polling after completion](crate::sync#polling-after-completion)); call
+/// [`Receiver::recv`] again for the next value.
+///
 /// # Examples
 ///
 /// ```
@@ -387,7 +394,37 @@ impl<T> fmt::Debug for Receiver<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
+}
+
+/// The wait of [`Recv`]: for a value at the receiver's cursor (or `Lagged`, or the close).
+struct Cursor<'n>(&'n mut u64);
+
+impl<T: Clone> WaitRules<Shared<T>> for Cursor<'_> {
+    type Data = ();
+    type Output = Result<T, RecvError>;
+
+    fn waitable(&self) -> Wait {
+        Wait::BROADCAST_RECV
+    }
+
+    fn queue(shared: &mut Shared<T>) -> &mut WaitQueue {
+        &mut shared.waiters
+    }
+
+    fn data(&self) {}
+
+    /// Each receiver reads at its own cursor: reading takes nothing from the others.
+    fn fast_path(&mut self, shared: &mut Shared<T>) -> Option<Self::Output> {
+        read(self.0, shared)
+    }
+
+    fn take_grant(&mut self, shared: &mut Shared<T>, (): ()) -> Self::Output {
+        read(self.0, shared).expect(
+            "evloop broadcast: every wake-up follows a send or the last sender's drop, so a \
+             woken receiver has something to read (channel protocol broken)",
+        )
+    }
 }
 
 impl<T: Clone> Future for Recv<'_, T> {
@@ -399,47 +436,24 @@ impl<T: Clone> Future for Recv<'_, T> {
             return Poll::Pending; // cooperative yield; a queued waiter keeps its place
         }
         let rx = &mut *this.rx;
-        let mut shared = rx.shared.borrow_mut();
-        if let Some(result) = read(&mut rx.next, &shared) {
-            if let Some(key) = this.waiter.take() {
-                shared.waiters.remove(key);
-            }
-            return Poll::Ready(result);
-        }
-        let old = match this.waiter {
-            // Still queued: keep our place.
-            Some(key) if !shared.waiters.is_notified(key) => {
-                shared.waiters.update_waker(key, cx.waker())
-            }
-            // First poll, or notified with nothing to read (cannot happen: every
-            // notification follows a send or the last sender's drop): queue at the back.
-            _ => {
-                if let Some(key) = this.waiter.take() {
-                    shared.waiters.remove(key);
-                }
-                this.waiter = Some(shared.waiters.push(cx.waker()));
-                crate::debug::Waitable::BroadcastRecv.note();
-                None
-            }
-        };
-        drop(shared);
-        drop(old);
-        Poll::Pending
+        this.waiter.poll(cx, &rx.shared, &mut Cursor(&mut rx.next))
     }
 }
 
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            self.rx.shared.borrow_mut().waiters.remove(key);
-        }
+        // `Cursor` has its rules only for `T: Clone`, which this `Drop` cannot require; a
+        // receiver has nothing to pass on, so leaving the queue is all there is to do.
+        let no_grant = |_: &mut Shared<T>, _, ()| None;
+        self.waiter
+            .leave_queue(&self.rx.shared, |shared| &mut shared.waiters, no_grant);
     }
 }
 
 impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Recv")
-            .field("waiting", &self.waiter.is_some())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }

@@ -36,7 +36,10 @@
 //!   under it and woken after it is released; values are never dropped under it.
 //! * **FIFO.** Tasks waiting on the same thing (a `get`, a `send` on a full channel) are
 //!   served oldest first, through the crate's `WaitQueue`. An item or free slot given to a
-//!   woken waiter is promised to it, so nothing newer overtakes it.
+//!   woken waiter is promised to it, so nothing newer overtakes it. The futures that wait
+//!   in a queue run the state machine of the `sync` primitives (the same fast path,
+//!   cancellation and [polling-after-completion](crate::sync#polling-after-completion)
+//!   rules), written once.
 //! * **Cancellation loses nothing.** Every waiting future can be dropped at any point: a
 //!   dropped `send`/`put` sends nothing (the value is dropped with the future, never
 //!   half-sent); a dropped `recv`/`get` takes nothing; a promise held by a dropped waiter

@@ -24,6 +24,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 pub use super::{RecvError, TryRecvError};
+use crate::debug::Wait;
+use crate::sync::waiters::park;
 
 struct Inner<T> {
     value: Option<T>,
@@ -264,11 +266,7 @@ impl<T> Future for Receiver<T> {
         if inner.tx_done || inner.rx_closed {
             return Poll::Ready(Err(RecvError));
         }
-        let old = match &inner.rx_waker {
-            Some(waker) if waker.will_wake(cx.waker()) => None,
-            _ => inner.rx_waker.replace(cx.waker().clone()),
-        };
-        crate::debug::Waitable::OneshotRecv.note();
+        let old = park(&mut inner.rx_waker, cx.waker(), Wait::ONESHOT_RECV);
         drop(inner);
         drop(old);
         Poll::Pending

@@ -36,6 +36,8 @@ use std::task::{Context, Poll, Waker};
 use futures_core::Stream;
 
 pub use super::{SendError, TryRecvError, TrySendError};
+use crate::debug::Wait;
+use crate::sync::waiters::park;
 
 struct Inner<T> {
     queue: VecDeque<T>,
@@ -385,11 +387,7 @@ impl<T> RemoteReceiver<T> {
         if inner.closed || inner.senders == 0 {
             return Poll::Ready(None);
         }
-        let old = match &inner.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => None,
-            _ => inner.waker.replace(cx.waker().clone()),
-        };
-        crate::debug::Waitable::RemoteRecv.note();
+        let old = park(&mut inner.waker, cx.waker(), Wait::REMOTE_RECV);
         drop(inner);
         drop(old);
         Poll::Pending

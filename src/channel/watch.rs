@@ -27,7 +27,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 pub use super::{RecvError, SendError};
-use crate::sync::waiters::{WaitQueue, WaiterKey, wake_all};
+use crate::debug::Wait;
+use crate::sync::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
 
 struct Shared<T> {
     value: RefCell<T>,
@@ -374,7 +375,7 @@ impl<T> Receiver<T> {
     pub fn changed(&mut self) -> Changed<'_, T> {
         Changed {
             rx: self,
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -412,6 +413,12 @@ impl<T> fmt::Debug for Receiver<T> {
 ///
 /// Dropping it loses nothing.
 ///
+/// # Panics
+///
+/// Polling it again after it returned panics (one rule for every wait future: see
+/// [Polling after completion](crate::sync#polling-after-completion)); call
+/// [`Receiver::changed`] again to wait for the next change.
+///
 /// # Examples
 ///
 /// ```
@@ -426,7 +433,45 @@ impl<T> fmt::Debug for Receiver<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Changed<'a, T> {
     rx: &'a mut Receiver<T>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
+}
+
+/// The wait of [`Changed`]: for a version the receiver has not seen (or the sender's drop).
+struct Unseen<'s>(&'s mut u64);
+
+impl WaitRules<State> for Unseen<'_> {
+    type Data = ();
+    type Output = Result<(), RecvError>;
+
+    fn waitable(&self) -> Wait {
+        Wait::WATCH_CHANGED
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue {
+        &mut state.waiters
+    }
+
+    fn data(&self) {}
+
+    /// Each receiver has its own "seen" version: seeing a change takes nothing from the
+    /// others.
+    fn fast_path(&mut self, state: &mut State) -> Option<Self::Output> {
+        if state.version != *self.0 {
+            *self.0 = state.version;
+            Some(Ok(()))
+        } else if !state.sender_alive {
+            Some(Err(RecvError))
+        } else {
+            None
+        }
+    }
+
+    fn take_grant(&mut self, state: &mut State, (): ()) -> Self::Output {
+        self.fast_path(state).expect(
+            "evloop watch: every wake-up follows a send or the sender's drop, so a woken \
+             receiver has a change to see (channel protocol broken)",
+        )
+    }
 }
 
 impl<T> Future for Changed<'_, T> {
@@ -434,53 +479,24 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut state = this.rx.shared.state.borrow_mut();
-        let ready = if state.version != this.rx.seen {
-            this.rx.seen = state.version;
-            Some(Ok(()))
-        } else if !state.sender_alive {
-            Some(Err(RecvError))
-        } else {
-            None
-        };
-        if let Some(result) = ready {
-            if let Some(key) = this.waiter.take() {
-                state.waiters.remove(key);
-            }
-            return Poll::Ready(result);
-        }
-        let old = match this.waiter {
-            Some(key) if !state.waiters.is_notified(key) => {
-                state.waiters.update_waker(key, cx.waker())
-            }
-            // First poll (a notified waiter always finds a change or a dropped sender).
-            _ => {
-                if let Some(key) = this.waiter.take() {
-                    state.waiters.remove(key);
-                }
-                this.waiter = Some(state.waiters.push(cx.waker()));
-                crate::debug::Waitable::WatchChanged.note();
-                None
-            }
-        };
-        drop(state);
-        drop(old);
-        Poll::Pending
+        let rx = &mut *this.rx;
+        this.waiter
+            .poll(cx, &rx.shared.state, &mut Unseen(&mut rx.seen))
     }
 }
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            self.rx.shared.state.borrow_mut().waiters.remove(key);
-        }
+        let rx = &mut *self.rx;
+        self.waiter
+            .cancel(&rx.shared.state, &mut Unseen(&mut rx.seen));
     }
 }
 
 impl<T> fmt::Debug for Changed<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Changed")
-            .field("waiting", &self.waiter.is_some())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }

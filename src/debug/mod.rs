@@ -37,10 +37,8 @@ mod event;
 mod metrics;
 mod snapshot;
 mod wait;
-mod waitable;
 
 pub use event::{DebugEvent, TaskInfo, UnhandledPanic, UnhandledPanicInfo};
 pub use metrics::{RuntimeMetrics, metrics};
 pub use snapshot::{TaskSnapshot, TaskState, dump, format_table, tasks};
 pub use wait::Wait;
-pub(crate) use waitable::Waitable;

@@ -91,6 +91,17 @@ impl Wait {
     pub(crate) const WATCH_CHANGED: Wait = Wait::Primitive(PRIMITIVES[16]);
     pub(crate) const REMOTE_RECV: Wait = Wait::Primitive(PRIMITIVES[17]);
 
+    /// The call that waits, for a primitive (`"Mutex::lock"`); a description otherwise.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Wait::Primitive(name) => name,
+            Wait::Timer { .. } => "a timer",
+            Wait::Readable => "readable",
+            Wait::Writable => "writable",
+            Wait::Task(_) => "JoinHandle",
+        }
+    }
+
     /// Records this wait for the task being polled (shown by `debug::tasks()`); nothing
     /// outside a task.
     #[inline]

@@ -143,13 +143,16 @@ pub(crate) enum Detached {
     Gone,
 }
 
+/// A task's type-erased future (or output), as the store holds it.
+pub(crate) type BoxedTask = Pin<Box<dyn RawTask>>;
+
 /// What [`TaskStore::complete`] hands back, to act on after the borrow ends.
 #[must_use = "wake the joiner and drop the detached task outside the borrow"]
 pub(crate) struct Completed {
     /// The `JoinHandle`'s waker, to wake.
     pub(crate) joiner: Option<Waker>,
     /// A detached task's removed slot and finished task, to drop.
-    pub(crate) detached: Option<(Option<Slot>, Pin<Box<dyn RawTask>>)>,
+    pub(crate) detached: Option<(Option<Slot>, BoxedTask)>,
 }
 
 /// The slab of tasks and the FIFO of task ids ready to run.

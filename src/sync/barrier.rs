@@ -13,9 +13,10 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// Lets `n` tasks wait for each other: asyncio's `asyncio.Barrier`.
 ///
@@ -61,6 +62,56 @@ struct State {
     /// Generations completed so far.
     generation: u64,
     waiters: WaitQueue,
+}
+
+/// The wait of [`BarrierWait`], for [`Waiter`]: one task's arrival. Completes with whether
+/// it was the leader, and the wakers of the others when it was.
+struct Arrival;
+
+impl WaitRules<State> for Arrival {
+    type Data = ();
+    type Output = (bool, Vec<Waker>);
+
+    fn waitable(&self) -> Wait {
+        Wait::BARRIER_WAIT
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue {
+        &mut state.waiters
+    }
+
+    fn data(&self) {}
+
+    /// Arrives. Others may be queued: they wait for this very arrival, so it overtakes
+    /// nobody.
+    fn fast_path(&mut self, state: &mut State) -> Option<(bool, Vec<Waker>)> {
+        state.arrived += 1;
+        if state.arrived < state.parties {
+            return None;
+        }
+        // Last to arrive: trip the barrier and start the next generation.
+        state.arrived = 0;
+        state.generation += 1;
+        Some((true, state.waiters.notify_all()))
+    }
+
+    /// Our generation tripped.
+    fn take_grant(&mut self, _: &mut State, (): ()) -> (bool, Vec<Waker>) {
+        (false, Vec::new())
+    }
+
+    fn leave(
+        &mut self,
+        state: &mut State,
+        notified: bool,
+        (): (),
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        if !notified {
+            // Our generation has not tripped: withdraw our arrival.
+            state.arrived -= 1;
+        }
+        None
+    }
 }
 
 impl Barrier {
@@ -139,8 +190,7 @@ impl Barrier {
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
-            key: None,
-            done: false,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -158,6 +208,11 @@ impl fmt::Debug for Barrier {
 
 /// Future returned by [`Barrier::wait`].
 ///
+/// # Panics
+///
+/// Polling it again after it returned its result panics (one rule for every wait future:
+/// see [Polling after completion](super#polling-after-completion)).
+///
 /// # Examples
 ///
 /// ```
@@ -170,61 +225,26 @@ impl fmt::Debug for Barrier {
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
-    /// Our place in the queue, once we arrived (and are not the leader).
-    key: Option<WaiterKey>,
-    done: bool,
+    /// Queued once we arrived (and are not the leader).
+    waiter: Waiter,
 }
 
 impl Future for BarrierWait<'_> {
     type Output = BarrierWaitResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
-        assert!(!self.done, "BarrierWait polled after completion");
-        let mut state = self.barrier.state.borrow_mut();
-        let leader = match self.key {
-            None => {
-                state.arrived += 1;
-                if state.arrived < state.parties {
-                    self.key = Some(state.waiters.push(cx.waker()));
-                    crate::debug::Waitable::BarrierWait.note();
-                    return Poll::Pending;
-                }
-                // Last to arrive: trip the barrier and start the next generation.
-                state.arrived = 0;
-                state.generation += 1;
-                let wakers = state.waiters.notify_all();
-                drop(state);
-                wake_all(wakers);
-                true
-            }
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-                false
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        };
-        self.key = None;
-        self.done = true;
-        Poll::Ready(BarrierWaitResult { leader })
+        let barrier = self.barrier;
+        let arrival = self.waiter.poll(cx, &barrier.state, &mut Arrival);
+        arrival.map(|(leader, others)| {
+            wake_all(others);
+            BarrierWaitResult { leader }
+        })
     }
 }
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let mut state = self.barrier.state.borrow_mut();
-        let removed = state.waiters.remove_entry(key);
-        if removed.as_ref().is_some_and(|r| !r.notified) {
-            // Our generation has not tripped: withdraw our arrival.
-            state.arrived -= 1;
-        }
-        drop(state);
-        drop(removed);
+        self.waiter.cancel(&self.barrier.state, &mut Arrival);
     }
 }
 
@@ -232,7 +252,7 @@ impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BarrierWait")
             .field("barrier", self.barrier)
-            .field("arrived", &self.key.is_some())
+            .field("arrived", &self.waiter.is_queued())
             .finish()
     }
 }

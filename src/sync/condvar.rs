@@ -17,7 +17,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::mutex::{Mutex, MutexGuard};
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// A condition variable for [`Mutex`]: asyncio's `asyncio.Condition`.
 ///
@@ -123,11 +124,11 @@ impl Condvar {
     /// while relocking; a `notify_all` wake-up is not passed on.
     pub async fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let mutex: &'a Mutex<T> = MutexGuard::source(&guard);
-        let mut waiter = Waiter::register(self);
+        let mut wait = CondvarWait::register(self);
         drop(guard);
-        (&mut waiter).await;
+        (&mut wait).await;
         let guard = mutex.lock().await;
-        waiter.owes_notify = false; // consumed: we returned with the lock
+        wait.owes_notify = false; // consumed: we returned with the lock
         guard
     }
 
@@ -201,7 +202,7 @@ impl Condvar {
     /// });
     /// ```
     pub fn notify_one(&self) {
-        let waker = self.waiters.borrow_mut().notify_one_with(|one| *one = true);
+        let waker = notify_oldest(&mut self.waiters.borrow_mut());
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -248,56 +249,88 @@ impl fmt::Debug for Condvar {
     }
 }
 
-/// One waiter in a `Condvar`'s queue, registered eagerly (with a placeholder waker) so it
-/// is queued before the caller's guard is released.
-struct Waiter<'c> {
+/// Notifies the oldest waiter, marking the notification as one to pass on if unused;
+/// returns its waker, to wake after the borrow.
+fn notify_oldest(waiters: &mut WaitQueue<bool>) -> Option<Waker> {
+    waiters.notify_one_with(|one| *one = true)
+}
+
+/// The wait of [`CondvarWait`], for [`Waiter`]: for a notification. The payload (and the
+/// output) says whether it came from `notify_one`.
+struct Signal;
+
+impl WaitRules<WaitQueue<bool>> for Signal {
+    type Data = bool;
+    type Output = bool;
+
+    fn waitable(&self) -> Wait {
+        Wait::CONDVAR_WAIT
+    }
+
+    fn queue(waiters: &mut WaitQueue<bool>) -> &mut WaitQueue<bool> {
+        waiters
+    }
+
+    fn data(&self) -> bool {
+        false
+    }
+
+    /// Never taken: the waiter is registered before its first poll.
+    fn fast_path(&mut self, _: &mut WaitQueue<bool>) -> Option<bool> {
+        None
+    }
+
+    fn take_grant(&mut self, _: &mut WaitQueue<bool>, one: bool) -> bool {
+        one
+    }
+
+    fn leave(
+        &mut self,
+        waiters: &mut WaitQueue<bool>,
+        notified: bool,
+        one: bool,
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        // Chosen by `notify_one` but never returned: hand the notification on.
+        if notified && one {
+            notify_oldest(waiters)
+        } else {
+            None
+        }
+    }
+}
+
+/// One wait in a `Condvar`'s queue, registered eagerly (with a placeholder waker) so it is
+/// queued before the caller's guard is released.
+struct CondvarWait<'c> {
     condvar: &'c Condvar,
-    /// Our place in the queue until we are notified.
-    key: Option<WaiterKey>,
+    waiter: Waiter,
     /// A `notify_one` chose us and we have not returned with the lock yet.
     owes_notify: bool,
 }
 
-impl<'c> Waiter<'c> {
+impl<'c> CondvarWait<'c> {
     fn register(condvar: &'c Condvar) -> Self {
-        let key = condvar.waiters.borrow_mut().push(Waker::noop());
-        crate::debug::Waitable::CondvarWait.note();
-        Waiter {
+        CondvarWait {
             condvar,
-            key: Some(key),
+            waiter: Waiter::queued(&condvar.waiters, &Signal, Waker::noop()),
             owes_notify: false,
         }
     }
 }
 
-impl Future for Waiter<'_> {
+impl Future for CondvarWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(key) = self.key else {
-            return Poll::Ready(());
-        };
-        let mut waiters = self.condvar.waiters.borrow_mut();
-        if waiters.is_notified(key) {
-            let removed = waiters.remove_entry(key);
-            drop(waiters);
-            self.key = None;
-            self.owes_notify = removed.is_some_and(|r| r.data);
-            return Poll::Ready(());
-        }
-        let old = waiters.update_waker(key, cx.waker());
-        drop(waiters);
-        drop(old);
-        Poll::Pending
+        let this = &mut *self;
+        let signal = this.waiter.poll(cx, &this.condvar.waiters, &mut Signal);
+        signal.map(|one| this.owes_notify = one)
     }
 }
 
-impl Drop for Waiter<'_> {
+impl Drop for CondvarWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let removed = self.condvar.waiters.borrow_mut().remove_entry(key);
-            self.owes_notify = removed.is_some_and(|r| r.notified && r.data);
-        }
+        self.waiter.cancel(&self.condvar.waiters, &mut Signal);
         if self.owes_notify {
             // Chosen by `notify_one` but never returned: hand the notification on.
             self.condvar.notify_one();

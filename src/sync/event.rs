@@ -6,7 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// A flag that tasks can wait for: asyncio's `asyncio.Event`.
 ///
@@ -52,6 +53,32 @@ pub struct Event {
 struct State {
     set: bool,
     waiters: WaitQueue,
+}
+
+/// The wait of [`EventWait`], for [`Waiter`]: for the flag to go up.
+struct UntilSet;
+
+impl WaitRules<State> for UntilSet {
+    type Data = ();
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::EVENT_WAIT
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue {
+        &mut state.waiters
+    }
+
+    fn data(&self) {}
+
+    /// While the flag is up nobody is queued: `set` woke them all.
+    fn fast_path(&mut self, state: &mut State) -> Option<()> {
+        state.set.then_some(())
+    }
+
+    /// Woken by a `set`: done, even if the flag was cleared since.
+    fn take_grant(&mut self, _: &mut State, (): ()) {}
 }
 
 impl Event {
@@ -150,8 +177,7 @@ impl Event {
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
-            key: None,
-            done: false,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -174,6 +200,12 @@ impl fmt::Debug for Event {
 
 /// Future returned by [`Event::wait`].
 ///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (one rule for every wait future: see
+/// [Polling after completion](super#polling-after-completion)); call [`Event::wait`] again
+/// to wait again.
+///
 /// # Examples
 ///
 /// ```
@@ -189,51 +221,21 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless awaited"]
 pub struct EventWait<'a> {
     event: &'a Event,
-    /// Our place in the queue, once registered.
-    key: Option<WaiterKey>,
-    done: bool,
+    waiter: Waiter,
 }
 
 impl Future for EventWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done {
-            return Poll::Ready(());
-        }
-        let mut state = self.event.state.borrow_mut();
-        match self.key {
-            None if state.set => {}
-            None => {
-                let key = state.waiters.push(cx.waker());
-                crate::debug::Waitable::EventWait.note();
-                drop(state);
-                self.key = Some(key);
-                return Poll::Pending;
-            }
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        }
-        drop(state);
-        self.key = None;
-        self.done = true;
-        Poll::Ready(())
+        let event = self.event;
+        self.waiter.poll(cx, &event.state, &mut UntilSet)
     }
 }
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let removed = self.event.state.borrow_mut().waiters.remove_entry(key);
-            drop(removed); // its waker, outside the borrow
-        }
+        self.waiter.cancel(&self.event.state, &mut UntilSet);
     }
 }
 
@@ -241,7 +243,7 @@ impl fmt::Debug for EventWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventWait")
             .field("event", self.event)
-            .field("registered", &self.key.is_some())
+            .field("registered", &self.waiter.is_queued())
             .finish()
     }
 }

@@ -23,6 +23,15 @@
 //!   permits available) are taken only when nobody is queued, so a newcomer never barges
 //!   ahead of a queued task. Locks and permits are **handed over**: releasing one grants it
 //!   to the oldest waiter directly, before that waiter even runs.
+//! * **One wait machine.** Every wait future runs the same state machine, written once in
+//!   `waiters.rs` (a `Waiter`): try the fast path at the first poll, else join the queue;
+//!   while queued, keep the place and update the waker; once notified, leave the queue and
+//!   take the grant; on `Drop`, leave the queue, handing on a grant that was never taken. A
+//!   primitive supplies only what differs, as a small `WaitRules` impl: its fast path, what
+//!   taking a grant means, what a cancelled waiter gives back, and the name of the wait in
+//!   task snapshots, which the `Waiter` records when it queues (no primitive records waits
+//!   by hand). The channels that queue waiters (`Queue`, `mpsc`, `broadcast`, `watch`)
+//!   use the same machine.
 //! * **Lazy registration.** A wait future joins the queue at its first poll, not when it
 //!   is created, and leaves it in `Drop`.
 //! * **Cancellation loses nothing.** A wait future dropped before being granted just
@@ -33,6 +42,25 @@
 //!   woken after it is released.
 //! * **No poisoning.** A task that panics (or is aborted) while holding a guard releases
 //!   it as its future is dropped; the lock is usable afterwards, as in asyncio.
+//!
+//! # Polling after completion
+//!
+//! A wait future completes once: polling it again after it returned `Ready` **panics**,
+//! with a message that names the call to make instead. The rule is the shared machine's,
+//! so it holds for every wait future here ([`MutexLock`], [`RwLockRead`], [`RwLockWrite`],
+//! [`Acquire`], [`AcquireOwned`], [`EventWait`], [`Notified`], [`BarrierWait`]; the future
+//! of the `async fn` [`Condvar::wait`] panics too, as every `async fn` future does) and for
+//! the channel futures built on it (`Queue`'s `get`, `put` and `join`, `mpsc`'s `send` and
+//! `closed`, `broadcast`'s `recv`, `watch`'s `changed`). To wait again, call the method
+//! again: a new future costs nothing until it is polled.
+//!
+//! Why a panic rather than `Ready` again: a future that hands out a guard, permits or an
+//! item cannot be ready twice without granting twice, so "ready again" could only ever hold
+//! for some of them, and a finished future polled again is a bug best caught where it
+//! happens. [`Future::poll`] allows either. Not wait futures in
+//! this sense: `mpsc::Receiver::recv` and `remote::RemoteReceiver::recv` are `poll_recv`
+//! in a future (each poll is a new receive), and a `oneshot::Receiver` polled after it
+//! returned its value returns `Err(RecvError)`.
 //!
 //! ```compile_fail
 //! fn assert_send<T: Send>() {}

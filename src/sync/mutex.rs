@@ -19,9 +19,10 @@ use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::waiters::{WaitQueue, WaiterKey};
+use super::waiters::{WaitQueue, WaitRules, Waiter};
+use crate::debug::Wait;
 
 /// An async mutual-exclusion lock around a value: asyncio's `asyncio.Lock`, holding the
 /// data it protects.
@@ -78,6 +79,57 @@ struct State {
     waiters: WaitQueue,
 }
 
+impl State {
+    /// Unlocks: hands the lock to the oldest waiter (returning its waker, to wake after the
+    /// borrow), or marks it free if nobody waits.
+    fn unlock(&mut self) -> Option<Waker> {
+        let waker = self.waiters.notify_one();
+        // With a waiter notified, the lock stays locked: it is that waiter's now.
+        self.locked = waker.is_some();
+        waker
+    }
+}
+
+/// The wait of [`MutexLock`], for [`Waiter`].
+struct Lock;
+
+impl WaitRules<State> for Lock {
+    type Data = ();
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::MUTEX_LOCK
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue {
+        &mut state.waiters
+    }
+
+    fn data(&self) {}
+
+    fn fast_path(&mut self, state: &mut State) -> Option<()> {
+        // Only if free and nobody is queued (a queued task must not be overtaken).
+        if state.locked || !state.waiters.is_empty() {
+            return None;
+        }
+        state.locked = true;
+        Some(())
+    }
+
+    /// Handed over by `unlock`: `locked` stayed true on our behalf.
+    fn take_grant(&mut self, _: &mut State, (): ()) {}
+
+    fn leave(
+        &mut self,
+        state: &mut State,
+        notified: bool,
+        (): (),
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        // The lock was handed to us and we never took it: hand it on.
+        if notified { state.unlock() } else { None }
+    }
+}
+
 impl<T> Mutex<T> {
     /// Creates an unlocked mutex holding `value`.
     ///
@@ -129,8 +181,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock(&self) -> MutexLock<'_, T> {
         MutexLock {
             mutex: self,
-            key: None,
-            done: false,
+            waiter: Waiter::Idle,
         }
     }
 
@@ -191,13 +242,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Unlocks: hands the lock to the oldest waiter, or marks it free if nobody waits.
     fn unlock(&self) {
-        let waker = {
-            let mut state = self.state.borrow_mut();
-            let waker = state.waiters.notify_one();
-            // With a waiter notified, the lock stays locked: it is that waiter's now.
-            state.locked = waker.is_some();
-            waker
-        };
+        let waker = self.state.borrow_mut().unlock();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -230,6 +275,11 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 /// Future returned by [`Mutex::lock`]: resolves to the guard.
 ///
+/// # Panics
+///
+/// Polling it again after it returned the guard panics (one rule for every wait future:
+/// see [Polling after completion](super#polling-after-completion)).
+///
 /// # Examples
 ///
 /// ```
@@ -243,62 +293,30 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct MutexLock<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
-    /// Our place in the queue, once registered.
-    key: Option<WaiterKey>,
-    done: bool,
+    waiter: Waiter,
 }
 
 impl<'a, T: ?Sized> Future for MutexLock<'a, T> {
     type Output = MutexGuard<'a, T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
-        assert!(!self.done, "MutexLock polled after it returned its guard");
         let mutex = self.mutex;
-        let mut state = mutex.state.borrow_mut();
-        match self.key {
-            // Fast path: free and nobody queued (a queued task must not be overtaken).
-            None if !state.locked && state.waiters.is_empty() => state.locked = true,
-            None => {
-                let key = state.waiters.push(cx.waker());
-                crate::debug::Waitable::MutexLock.note();
-                drop(state);
-                self.key = Some(key);
-                return Poll::Pending;
-            }
-            // Handed over by `unlock`: `locked` stayed true on our behalf.
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        }
-        drop(state);
-        self.key = None;
-        self.done = true;
-        Poll::Ready(MutexGuard::new(mutex))
+        let lock = self.waiter.poll(cx, &mutex.state, &mut Lock);
+        lock.map(|()| MutexGuard::new(mutex))
     }
 }
 
 impl<T: ?Sized> Drop for MutexLock<'_, T> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let removed = self.mutex.state.borrow_mut().waiters.remove_entry(key);
-        if removed.is_some_and(|r| r.notified) {
-            // The lock was handed to us and we never took it: hand it on.
-            self.mutex.unlock();
-        }
+        self.waiter.cancel(&self.mutex.state, &mut Lock);
     }
 }
 
 impl<T: ?Sized> fmt::Debug for MutexLock<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MutexLock")
-            .field("registered", &self.key.is_some())
-            .field("done", &self.done)
+            .field("registered", &self.waiter.is_queued())
+            .field("done", &self.waiter.is_done())
             .finish_non_exhaustive()
     }
 }

@@ -4,9 +4,10 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// Wakes waiting tasks without sharing data: the building block of hand-made primitives
 /// (tokio's `Notify`; in asyncio, a `Condition` without its lock).
@@ -55,6 +56,63 @@ struct State {
     permit: bool,
     /// Each waiter's payload: "notified by `notify_one`" (a grant to pass on if unused).
     waiters: WaitQueue<bool>,
+}
+
+impl State {
+    /// Notifies the oldest waiter (returning its waker, to wake after the borrow), or
+    /// stores the permit if nobody waits.
+    fn notify_one(&mut self) -> Option<Waker> {
+        let waker = self.waiters.notify_one_with(|one| *one = true);
+        if waker.is_none() {
+            self.permit = true;
+        }
+        waker
+    }
+}
+
+/// The wait of [`Notified`], for [`Waiter`]: for a notification.
+struct Notification;
+
+impl WaitRules<State> for Notification {
+    type Data = bool;
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::NOTIFY_NOTIFIED
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue<bool> {
+        &mut state.waiters
+    }
+
+    fn data(&self) -> bool {
+        false
+    }
+
+    /// A stored permit means nobody is queued (a `notify_one` found nobody waiting).
+    fn fast_path(&mut self, state: &mut State) -> Option<()> {
+        if !state.permit {
+            return None;
+        }
+        state.permit = false;
+        Some(())
+    }
+
+    fn take_grant(&mut self, _: &mut State, _: bool) {}
+
+    fn leave(
+        &mut self,
+        state: &mut State,
+        notified: bool,
+        one: bool,
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        // Chosen by `notify_one` but never returned: hand the notification on.
+        if notified && one {
+            state.notify_one()
+        } else {
+            None
+        }
+    }
 }
 
 impl Notify {
@@ -106,8 +164,7 @@ impl Notify {
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             notify: self,
-            key: None,
-            done: false,
+            waiter: Waiter::Idle,
         }
     }
 
@@ -130,14 +187,7 @@ impl Notify {
     /// });
     /// ```
     pub fn notify_one(&self) {
-        let waker = {
-            let mut state = self.state.borrow_mut();
-            let waker = state.waiters.notify_one_with(|one| *one = true);
-            if waker.is_none() {
-                state.permit = true;
-            }
-            waker
-        };
+        let waker = self.state.borrow_mut().notify_one();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -192,6 +242,12 @@ impl fmt::Debug for Notify {
 
 /// Future returned by [`Notify::notified`].
 ///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (one rule for every wait future: see
+/// [Polling after completion](super#polling-after-completion)); call
+/// [`Notify::notified`] again to wait for the next notification.
+///
 /// # Examples
 ///
 /// ```
@@ -207,53 +263,21 @@ impl fmt::Debug for Notify {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Notified<'a> {
     notify: &'a Notify,
-    /// Our place in the queue, once registered.
-    key: Option<WaiterKey>,
-    done: bool,
+    waiter: Waiter,
 }
 
 impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done {
-            return Poll::Ready(());
-        }
-        let mut state = self.notify.state.borrow_mut();
-        match self.key {
-            None if state.permit => state.permit = false,
-            None => {
-                let key = state.waiters.push(cx.waker());
-                crate::debug::Waitable::NotifyNotified.note();
-                drop(state);
-                self.key = Some(key);
-                return Poll::Pending;
-            }
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        }
-        drop(state);
-        self.key = None;
-        self.done = true;
-        Poll::Ready(())
+        let notify = self.notify;
+        self.waiter.poll(cx, &notify.state, &mut Notification)
     }
 }
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let removed = self.notify.state.borrow_mut().waiters.remove_entry(key);
-        if removed.is_some_and(|r| r.notified && r.data) {
-            // Chosen by `notify_one` but never returned: hand the notification on.
-            self.notify.notify_one();
-        }
+        self.waiter.cancel(&self.notify.state, &mut Notification);
     }
 }
 
@@ -261,7 +285,7 @@ impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
             .field("notify", self.notify)
-            .field("registered", &self.key.is_some())
+            .field("registered", &self.waiter.is_queued())
             .finish()
     }
 }

@@ -23,7 +23,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::mutex::TryLockError;
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// An async reader-writer lock around a value: many readers at once, or one writer.
 ///
@@ -64,16 +65,6 @@ enum Access {
     Write,
 }
 
-impl Access {
-    /// How a wait for this access shows in task snapshots.
-    fn waitable(self) -> crate::debug::Waitable {
-        match self {
-            Access::Read => crate::debug::Waitable::RwLockRead,
-            Access::Write => crate::debug::Waitable::RwLockWrite,
-        }
-    }
-}
-
 #[derive(Debug, Default)]
 struct State {
     /// Readers holding the lock, counting granted ones that have not returned yet.
@@ -81,6 +72,70 @@ struct State {
     /// A writer holds the lock (or was granted it and has not returned yet).
     writer: bool,
     waiters: WaitQueue<Access>,
+}
+
+impl State {
+    /// Gives back one read or write hold and grants the lock to whoever may go next;
+    /// returns the wakers to wake outside the borrow.
+    fn release(&mut self, access: Access) -> Vec<Waker> {
+        match access {
+            Access::Read => self.readers -= 1,
+            Access::Write => self.writer = false,
+        }
+        dispatch(self)
+    }
+}
+
+/// The wait of [`RwLockRead`] and [`RwLockWrite`], for [`Waiter`]: the access it wants.
+impl WaitRules<State> for Access {
+    type Data = Access;
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        match self {
+            Access::Read => Wait::RWLOCK_READ,
+            Access::Write => Wait::RWLOCK_WRITE,
+        }
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue<Access> {
+        &mut state.waiters
+    }
+
+    fn data(&self) -> Access {
+        *self
+    }
+
+    fn fast_path(&mut self, state: &mut State) -> Option<()> {
+        // Only if nobody is queued, so no one is overtaken.
+        if state.writer || !state.waiters.is_empty() {
+            return None;
+        }
+        match self {
+            Access::Read => state.readers += 1,
+            Access::Write if state.readers == 0 => state.writer = true,
+            Access::Write => return None,
+        }
+        Some(())
+    }
+
+    /// Granted by `dispatch`, which already counted us in.
+    fn take_grant(&mut self, _: &mut State, _: Access) {}
+
+    fn leave(
+        &mut self,
+        state: &mut State,
+        notified: bool,
+        _: Access,
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        // Granted but never returned: give the grant back. Granted or not, whoever was
+        // behind us may be able to go now.
+        if notified {
+            state.release(*self)
+        } else {
+            dispatch(state)
+        }
+    }
 }
 
 /// Grants the lock from the front of the queue: consecutive readers while no writer holds
@@ -152,7 +207,7 @@ impl<T: ?Sized> RwLock<T> {
     /// for the readers to leave is not stranded.
     pub fn read(&self) -> RwLockRead<'_, T> {
         RwLockRead {
-            wait: Wait::new(self, Access::Read),
+            wait: LockWait::new(self, Access::Read),
         }
     }
 
@@ -176,7 +231,7 @@ impl<T: ?Sized> RwLock<T> {
     /// granted but before it returned, it hands the lock on: nothing is lost.
     pub fn write(&self) -> RwLockWrite<'_, T> {
         RwLockWrite {
-            wait: Wait::new(self, Access::Write),
+            wait: LockWait::new(self, Access::Write),
         }
     }
 
@@ -248,14 +303,7 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Releases one read or write hold and grants the lock to whoever may go next.
     fn release(&self, access: Access) {
-        let wakers = {
-            let mut state = self.state.borrow_mut();
-            match access {
-                Access::Read => state.readers -= 1,
-                Access::Write => state.writer = false,
-            }
-            dispatch(&mut state)
-        };
+        let wakers = self.state.borrow_mut().release(access);
         wake_all(wakers);
     }
 }
@@ -288,87 +336,51 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// The waiting part shared by [`RwLockRead`] and [`RwLockWrite`].
-struct Wait<'a, T: ?Sized> {
+struct LockWait<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     access: Access,
-    /// Our place in the queue, once registered.
-    key: Option<WaiterKey>,
-    done: bool,
+    waiter: Waiter,
 }
 
-impl<'a, T: ?Sized> Wait<'a, T> {
+impl<'a, T: ?Sized> LockWait<'a, T> {
     fn new(lock: &'a RwLock<T>, access: Access) -> Self {
-        Wait {
+        LockWait {
             lock,
             access,
-            key: None,
-            done: false,
+            waiter: Waiter::Idle,
         }
     }
 
     /// Ready once the lock is held for `self.access` (the caller then builds the guard).
     fn poll_acquire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(
-            !self.done,
-            "RwLock future polled after it returned its guard"
-        );
-        let mut state = self.lock.state.borrow_mut();
-        match self.key {
-            // Fast path: only if nobody is queued, so no one is overtaken.
-            None if state.waiters.is_empty() && !state.writer => match self.access {
-                Access::Read => state.readers += 1,
-                Access::Write if state.readers == 0 => state.writer = true,
-                Access::Write => {
-                    self.key = Some(state.waiters.push_with(cx.waker(), self.access));
-                    self.access.waitable().note();
-                    return Poll::Pending;
-                }
-            },
-            None => {
-                self.key = Some(state.waiters.push_with(cx.waker(), self.access));
-                self.access.waitable().note();
-                return Poll::Pending;
-            }
-            // Granted by `dispatch`, which already counted us in.
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        }
-        drop(state);
-        self.key = None;
-        self.done = true;
-        Poll::Ready(())
+        self.waiter.poll(cx, &self.lock.state, &mut self.access)
     }
 }
 
-impl<T: ?Sized> Drop for Wait<'_, T> {
+impl<T: ?Sized> Drop for LockWait<'_, T> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let (removed, wakers) = {
-            let mut state = self.lock.state.borrow_mut();
-            let removed = state.waiters.remove_entry(key);
-            if removed.as_ref().is_some_and(|r| r.notified) {
-                // Granted but never returned: give the grant back.
-                match self.access {
-                    Access::Read => state.readers -= 1,
-                    Access::Write => state.writer = false,
-                }
-            }
-            // Granted or not, whoever was behind us may be able to go now.
-            (removed, dispatch(&mut state))
-        };
-        drop(removed);
-        wake_all(wakers);
+        self.waiter.cancel(&self.lock.state, &mut self.access);
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for LockWait<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(match self.access {
+            Access::Read => "RwLockRead",
+            Access::Write => "RwLockWrite",
+        })
+        .field("registered", &self.waiter.is_queued())
+        .field("done", &self.waiter.is_done())
+        .finish_non_exhaustive()
     }
 }
 
 /// Future returned by [`RwLock::read`]: resolves to a read guard.
+///
+/// # Panics
+///
+/// If polled again after it returned the guard (see [Polling after
+/// completion](super#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -381,7 +393,7 @@ impl<T: ?Sized> Drop for Wait<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RwLockRead<'a, T: ?Sized> {
-    wait: Wait<'a, T>,
+    wait: LockWait<'a, T>,
 }
 
 impl<'a, T: ?Sized> Future for RwLockRead<'a, T> {
@@ -397,14 +409,15 @@ impl<'a, T: ?Sized> Future for RwLockRead<'a, T> {
 
 impl<T: ?Sized> fmt::Debug for RwLockRead<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLockRead")
-            .field("registered", &self.wait.key.is_some())
-            .field("done", &self.wait.done)
-            .finish_non_exhaustive()
+        fmt::Debug::fmt(&self.wait, f)
     }
 }
 
 /// Future returned by [`RwLock::write`]: resolves to a write guard.
+///
+/// # Panics
+///
+/// If polled again after it returned the guard, as [`RwLockRead`].
 ///
 /// # Examples
 ///
@@ -418,7 +431,7 @@ impl<T: ?Sized> fmt::Debug for RwLockRead<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RwLockWrite<'a, T: ?Sized> {
-    wait: Wait<'a, T>,
+    wait: LockWait<'a, T>,
 }
 
 impl<'a, T: ?Sized> Future for RwLockWrite<'a, T> {
@@ -434,10 +447,7 @@ impl<'a, T: ?Sized> Future for RwLockWrite<'a, T> {
 
 impl<T: ?Sized> fmt::Debug for RwLockWrite<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLockWrite")
-            .field("registered", &self.wait.key.is_some())
-            .field("done", &self.wait.done)
-            .finish_non_exhaustive()
+        fmt::Debug::fmt(&self.wait, f)
     }
 }
 

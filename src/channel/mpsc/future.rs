@@ -1,14 +1,106 @@
 //! The futures of [`Sender::send`](super::Sender::send), [`Receiver::recv`] and
 //! [`Sender::closed`](super::Sender::closed).
+//!
+//! `SendFuture` and `Closed` wait in the channel's queues through a [`Waiter`] (the state
+//! machine shared with `sync`), with `SendValue` and `ReceiverGone` as their
+//! [`WaitRules`]; like every such future they panic if polled again after they completed
+//! (see [Polling after completion](crate::sync#polling-after-completion)). `Recv` is
+//! [`Receiver::poll_recv`], which may be called any number of times.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::{Receiver, Shared};
+use super::{Chan, Receiver, Shared};
 use crate::channel::SendError;
-use crate::sync::waiters::{WaiterKey, wake_all};
+use crate::debug::Wait;
+use crate::sync::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+
+/// The wait of [`SendFuture`], holding the future's value until it is sent (or handed
+/// back). Completes with the result and the receiver's waker.
+struct SendValue<'v, T>(&'v mut Option<T>);
+
+impl<T> SendValue<'_, T> {
+    /// Sends the value, or hands it back if the channel is closed.
+    fn send(&mut self, chan: &mut Chan<T>) -> (Result<(), SendError<T>>, Option<Waker>) {
+        let value = self
+            .0
+            .take()
+            .expect("a send holds its value until it completes");
+        if chan.closed {
+            return (Err(SendError(value)), None);
+        }
+        (Ok(()), chan.push(value))
+    }
+}
+
+impl<'v, T> WaitRules<Chan<T>> for SendValue<'v, T> {
+    type Data = ();
+    type Output = (Result<(), SendError<T>>, Option<Waker>);
+
+    fn waitable(&self) -> Wait {
+        Wait::MPSC_SEND
+    }
+
+    fn queue(chan: &mut Chan<T>) -> &mut WaitQueue {
+        &mut chan.send_waiters
+    }
+
+    fn data(&self) {}
+
+    /// `has_room` counts the room promised to notified senders, and no sender waits while
+    /// there is room.
+    fn fast_path(&mut self, chan: &mut Chan<T>) -> Option<Self::Output> {
+        (chan.closed || chan.has_room()).then(|| self.send(chan))
+    }
+
+    /// Woken by a receive (room is promised to us) or by the close.
+    fn take_grant(&mut self, chan: &mut Chan<T>, (): ()) -> Self::Output {
+        chan.promised_slots -= 1;
+        self.send(chan)
+    }
+
+    fn leave(
+        &mut self,
+        chan: &mut Chan<T>,
+        notified: bool,
+        (): (),
+    ) -> impl IntoIterator<Item = Waker> + use<'v, T> {
+        if !notified {
+            return None;
+        }
+        // Notified but never came back: pass the promised room on.
+        chan.promised_slots -= 1;
+        chan.serve()
+    }
+}
+
+/// The wait of [`Closed`]: for the receiver to close the channel or go.
+struct ReceiverGone;
+
+impl<T> WaitRules<Chan<T>> for ReceiverGone {
+    type Data = ();
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::MPSC_CLOSED
+    }
+
+    fn queue(chan: &mut Chan<T>) -> &mut WaitQueue {
+        &mut chan.closed_waiters
+    }
+
+    fn data(&self) {}
+
+    /// Nobody waits once the channel is closed: the close woke them all.
+    fn fast_path(&mut self, chan: &mut Chan<T>) -> Option<()> {
+        chan.closed.then_some(())
+    }
+
+    /// Woken by the close, which is for good.
+    fn take_grant(&mut self, _: &mut Chan<T>, (): ()) {}
+}
 
 /// Future of [`Sender::send`](super::Sender::send).
 ///
@@ -16,6 +108,11 @@ use crate::sync::waiters::{WaiterKey, wake_all};
 ///
 /// Dropping it before it completed drops the value unsent; room promised to it passes to
 /// the next waiting send.
+///
+/// # Panics
+///
+/// If polled again after it returned (see [Polling after
+/// completion](crate::sync#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -31,8 +128,9 @@ use crate::sync::waiters::{WaiterKey, wake_all};
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     chan: &'a Shared<T>,
+    /// `Some` until the send completes.
     value: Option<T>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
 }
 
 impl<'a, T> SendFuture<'a, T> {
@@ -40,7 +138,7 @@ impl<'a, T> SendFuture<'a, T> {
         SendFuture {
             chan,
             value: Some(value),
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -53,63 +151,29 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut chan = this.chan.borrow_mut();
-        let promised = match this.waiter {
-            Some(key) if chan.send_waiters.is_notified(key) => {
-                chan.send_waiters.remove(key);
-                this.waiter = None;
-                chan.promised_slots -= 1;
-                true
-            }
-            Some(key) => {
-                let old = chan.send_waiters.update_waker(key, cx.waker());
-                drop(chan);
-                drop(old);
-                return Poll::Pending;
-            }
-            None => false,
-        };
-        let value = this
-            .value
-            .take()
-            .expect("`SendFuture` polled after it completed");
-        if chan.closed {
-            return Poll::Ready(Err(SendError(value)));
-        }
-        if promised || chan.has_room() {
-            let waker = chan.push(value);
-            drop(chan);
-            wake_all(waker);
-            return Poll::Ready(Ok(()));
-        }
-        this.value = Some(value);
-        this.waiter = Some(chan.send_waiters.push(cx.waker()));
-        crate::debug::Waitable::MpscSend.note();
-        Poll::Pending
+        let send = this
+            .waiter
+            .poll(cx, this.chan, &mut SendValue(&mut this.value));
+        send.map(|(result, receiver)| {
+            wake_all(receiver);
+            result
+        })
     }
 }
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        let Some(key) = self.waiter.take() else {
-            return;
-        };
-        let mut chan = self.chan.borrow_mut();
-        if chan.send_waiters.remove(key) {
-            // Notified but never came back: pass the promised room on.
-            chan.promised_slots -= 1;
-            let waker = chan.serve();
-            drop(chan);
-            wake_all(waker);
-        }
+        // The value (if still here) drops with the future, outside any borrow.
+        self.waiter
+            .cancel(self.chan, &mut SendValue(&mut self.value));
     }
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("done", &self.value.is_none())
-            .field("waiting", &self.waiter.is_some())
+            .field("done", &self.waiter.is_done())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }
@@ -119,6 +183,11 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// # Cancellation
 ///
 /// Dropping it loses no value.
+///
+/// # Polling after completion
+///
+/// Unlike the waiting futures of `sync`, it may be polled again after it returned: it is
+/// [`Receiver::poll_recv`], and each poll that returns `Ready` receives a new value.
 ///
 /// # Examples
 ///
@@ -162,6 +231,11 @@ impl<T> fmt::Debug for Recv<'_, T> {
 ///
 /// Dropping it loses nothing.
 ///
+/// # Panics
+///
+/// If polled again after it returned: call `closed` again, or check `is_closed` (see
+/// [Polling after completion](crate::sync#polling-after-completion)).
+///
 /// # Examples
 ///
 /// ```
@@ -176,12 +250,15 @@ impl<T> fmt::Debug for Recv<'_, T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Closed<'a, T> {
     chan: &'a Shared<T>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
 }
 
 impl<'a, T> Closed<'a, T> {
     pub(super) fn new(chan: &'a Shared<T>) -> Self {
-        Closed { chan, waiter: None }
+        Closed {
+            chan,
+            waiter: Waiter::Idle,
+        }
     }
 }
 
@@ -190,39 +267,20 @@ impl<T> Future for Closed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let mut chan = this.chan.borrow_mut();
-        if chan.closed {
-            if let Some(key) = this.waiter.take() {
-                chan.closed_waiters.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        let old = match this.waiter {
-            Some(key) => chan.closed_waiters.update_waker(key, cx.waker()),
-            None => {
-                this.waiter = Some(chan.closed_waiters.push(cx.waker()));
-                crate::debug::Waitable::MpscClosed.note();
-                None
-            }
-        };
-        drop(chan);
-        drop(old);
-        Poll::Pending
+        this.waiter.poll(cx, this.chan, &mut ReceiverGone)
     }
 }
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            self.chan.borrow_mut().closed_waiters.remove(key);
-        }
+        self.waiter.cancel(self.chan, &mut ReceiverGone);
     }
 }
 
 impl<T> fmt::Debug for Closed<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Closed")
-            .field("waiting", &self.waiter.is_some())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }

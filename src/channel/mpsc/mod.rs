@@ -40,7 +40,8 @@ pub use future::{Closed, Recv, SendFuture};
 pub use receiver::Receiver;
 
 pub use super::{SendError, TryRecvError, TrySendError};
-use crate::sync::waiters::{WaitQueue, wake_all};
+use crate::debug::Wait;
+use crate::sync::waiters::{WaitQueue, park, wake_all};
 
 struct Chan<T> {
     buf: VecDeque<T>,

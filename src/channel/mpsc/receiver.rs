@@ -75,11 +75,7 @@ impl<T> Receiver<T> {
         if chan.closed || chan.senders == 0 {
             return Poll::Ready(None);
         }
-        let old = match &chan.rx_waker {
-            Some(waker) if waker.will_wake(cx.waker()) => None,
-            _ => chan.rx_waker.replace(cx.waker().clone()),
-        };
-        crate::debug::Waitable::MpscRecv.note();
+        let old = park(&mut chan.rx_waker, cx.waker(), Wait::MPSC_RECV);
         drop(chan);
         drop(old);
         Poll::Pending

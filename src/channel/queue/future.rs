@@ -1,16 +1,164 @@
 //! The futures of [`GenericQueue::get`], [`GenericQueue::put`] and [`GenericQueue::join`].
 //!
-//! Each holds at most one [`WaiterKey`]: `None` until it has to wait, and again once it is
-//! done. A notified waiter owns a promise (an item, or a slot) until it returns or is
-//! dropped; both paths settle the promise exactly once (see the parent module's docs).
+//! Each holds a [`Waiter`] (the state machine shared with `sync`) and supplies its
+//! [`WaitRules`]: `GetItem`, `PutItem` and `Unfinished`. A notified getter or putter owns a
+//! promise (an item, or a slot) until it returns or is dropped; `take_grant` and `leave`
+//! settle the promise exactly once (see the parent module's docs).
+//!
+//! Each panics if polled again after it completed: see [Polling after
+//! completion](crate::sync#polling-after-completion).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
+use super::state::{State, Wake};
 use super::{Buffer, GenericQueue, QueueShutDown};
-use crate::sync::waiters::WaiterKey;
+use crate::debug::Wait;
+use crate::sync::waiters::{WaitQueue, WaitRules, Waiter};
+
+/// The wait of [`Get`]: for an item, or the shutdown. Completes with the result and the
+/// waiters its taking the item lets go on.
+struct GetItem;
+
+impl<T, B: Buffer<T>> WaitRules<State<T, B>> for GetItem {
+    type Data = ();
+    type Output = (Result<T, QueueShutDown>, Wake);
+
+    fn waitable(&self) -> Wait {
+        Wait::QUEUE_GET
+    }
+
+    fn queue(state: &mut State<T, B>) -> &mut WaitQueue {
+        &mut state.getters
+    }
+
+    fn data(&self) {}
+
+    /// `try_get` takes only items not promised to a notified getter, and no getter waits
+    /// while such an item is there.
+    fn fast_path(&mut self, state: &mut State<T, B>) -> Option<Self::Output> {
+        if let Some((item, wake)) = state.try_get() {
+            return Some((Ok(item), wake));
+        }
+        state
+            .shut_down
+            .then(|| (Err(QueueShutDown(())), Wake::default()))
+    }
+
+    /// Woken by a put (an item is promised to us) or by the shutdown.
+    fn take_grant(&mut self, state: &mut State<T, B>, (): ()) -> Self::Output {
+        state.promised_items -= 1;
+        let item = state.items.pop();
+        // Only a shutdown notifies a getter without an item to back the promise.
+        debug_assert!(item.is_some() || state.shut_down);
+        (item.ok_or(QueueShutDown(())), state.serve())
+    }
+
+    fn leave(
+        &mut self,
+        state: &mut State<T, B>,
+        notified: bool,
+        (): (),
+    ) -> impl IntoIterator<Item = Waker> + use<T, B> {
+        if !notified {
+            return Wake::default();
+        }
+        // Notified but never came back: pass the promised item on (or return it).
+        state.promised_items -= 1;
+        state.serve()
+    }
+}
+
+/// The wait of [`Put`], holding the future's item until it is put (or handed back).
+struct PutItem<'i, T>(&'i mut Option<T>);
+
+impl<T> PutItem<'_, T> {
+    /// Puts the item, or hands it back if the queue was shut down.
+    fn put<B: Buffer<T>>(
+        &mut self,
+        state: &mut State<T, B>,
+    ) -> (Result<(), QueueShutDown<T>>, Wake) {
+        let item = self
+            .0
+            .take()
+            .expect("a put holds its item until it completes");
+        if state.shut_down {
+            return (Err(QueueShutDown(item)), Wake::default());
+        }
+        state.push(item);
+        (Ok(()), state.serve())
+    }
+}
+
+impl<'i, T, B: Buffer<T>> WaitRules<State<T, B>> for PutItem<'i, T> {
+    type Data = ();
+    type Output = (Result<(), QueueShutDown<T>>, Wake);
+
+    fn waitable(&self) -> Wait {
+        Wait::QUEUE_PUT
+    }
+
+    fn queue(state: &mut State<T, B>) -> &mut WaitQueue {
+        &mut state.putters
+    }
+
+    fn data(&self) {}
+
+    /// `has_room` counts the room promised to notified putters, and no putter waits while
+    /// there is room.
+    fn fast_path(&mut self, state: &mut State<T, B>) -> Option<Self::Output> {
+        (state.shut_down || state.has_room()).then(|| self.put(state))
+    }
+
+    /// Woken by a get (room is promised to us) or by the shutdown.
+    fn take_grant(&mut self, state: &mut State<T, B>, (): ()) -> Self::Output {
+        state.promised_slots -= 1;
+        self.put(state)
+    }
+
+    fn leave(
+        &mut self,
+        state: &mut State<T, B>,
+        notified: bool,
+        (): (),
+    ) -> impl IntoIterator<Item = Waker> + use<'i, T, B> {
+        if !notified {
+            return Wake::default();
+        }
+        // Notified but never came back: pass the promised room on.
+        state.promised_slots -= 1;
+        state.serve()
+    }
+}
+
+/// The wait of [`Join`]: for the count of unfinished items to reach zero.
+struct Unfinished;
+
+impl<T, B: Buffer<T>> WaitRules<State<T, B>> for Unfinished {
+    type Data = ();
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::QUEUE_JOIN
+    }
+
+    fn queue(state: &mut State<T, B>) -> &mut WaitQueue {
+        &mut state.joiners
+    }
+
+    fn data(&self) {}
+
+    /// Joiners wait only while items are unfinished: the `task_done` that settles the last
+    /// one wakes them all.
+    fn fast_path(&mut self, state: &mut State<T, B>) -> Option<()> {
+        (state.unfinished == 0).then_some(())
+    }
+
+    /// Woken because the count reached zero: done, even if an item was put since.
+    fn take_grant(&mut self, _: &mut State<T, B>, (): ()) {}
+}
 
 /// Future of [`GenericQueue::get`]: the next item, or [`QueueShutDown`].
 ///
@@ -18,6 +166,11 @@ use crate::sync::waiters::WaiterKey;
 ///
 /// Dropping it takes no item; an item promised to it goes to the next waiting get or stays
 /// in the queue.
+///
+/// # Panics
+///
+/// If polled again after it returned: call [`get`](GenericQueue::get) again for the next
+/// item (see [Polling after completion](crate::sync#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -32,14 +185,14 @@ use crate::sync::waiters::WaiterKey;
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<'a, T, B: Buffer<T>> {
     queue: &'a GenericQueue<T, B>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
 }
 
 impl<'a, T, B: Buffer<T>> Get<'a, T, B> {
     pub(super) fn new(queue: &'a GenericQueue<T, B>) -> Self {
         Get {
             queue,
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -49,67 +202,27 @@ impl<T, B: Buffer<T>> Future for Get<'_, T, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if this.waiter.is_none() && crate::runtime::poll_proceed(cx).is_pending() {
+        if !this.waiter.is_queued() && crate::runtime::poll_proceed(cx).is_pending() {
             return Poll::Pending; // cooperative yield before taking an item
         }
-        let mut state = this.queue.shared.borrow_mut();
-        match this.waiter {
-            // Woken by a put (an item is promised to us) or by shutdown.
-            Some(key) if state.getters.is_notified(key) => {
-                state.getters.remove(key);
-                this.waiter = None;
-                state.promised_items -= 1;
-                let item = state.items.pop();
-                // Only a shutdown notifies a getter without an item to back the promise.
-                debug_assert!(item.is_some() || state.shut_down);
-                let wake = state.serve();
-                drop(state);
-                wake.wake();
-                Poll::Ready(item.ok_or(QueueShutDown(())))
-            }
-            Some(key) => {
-                let old = state.getters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                Poll::Pending
-            }
-            None => {
-                if let Some((item, wake)) = state.try_get() {
-                    drop(state);
-                    wake.wake();
-                    return Poll::Ready(Ok(item));
-                }
-                if state.shut_down {
-                    return Poll::Ready(Err(QueueShutDown(())));
-                }
-                this.waiter = Some(state.getters.push(cx.waker()));
-                crate::debug::Waitable::QueueGet.note();
-                Poll::Pending
-            }
-        }
+        let get = this.waiter.poll(cx, &this.queue.shared, &mut GetItem);
+        get.map(|(item, wake)| {
+            wake.wake();
+            item
+        })
     }
 }
 
 impl<T, B: Buffer<T>> Drop for Get<'_, T, B> {
     fn drop(&mut self) {
-        let Some(key) = self.waiter.take() else {
-            return;
-        };
-        let mut state = self.queue.shared.borrow_mut();
-        if state.getters.remove(key) {
-            // Notified but never came back: pass the promised item on (or return it).
-            state.promised_items -= 1;
-            let wake = state.serve();
-            drop(state);
-            wake.wake();
-        }
+        self.waiter.cancel(&self.queue.shared, &mut GetItem);
     }
 }
 
 impl<T, B: Buffer<T>> fmt::Debug for Get<'_, T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Get")
-            .field("waiting", &self.waiter.is_some())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }
@@ -121,6 +234,11 @@ impl<T, B: Buffer<T>> fmt::Debug for Get<'_, T, B> {
 ///
 /// Dropping it before it completed drops the item unput; room promised to it goes to the
 /// next waiting put.
+///
+/// # Panics
+///
+/// If polled again after it returned (see [Polling after
+/// completion](crate::sync#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -136,8 +254,9 @@ impl<T, B: Buffer<T>> fmt::Debug for Get<'_, T, B> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Put<'a, T, B: Buffer<T>> {
     queue: &'a GenericQueue<T, B>,
+    /// `Some` until the put completes.
     item: Option<T>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
 }
 
 // The item is never pinned: it is moved into the queue by value.
@@ -148,7 +267,7 @@ impl<'a, T, B: Buffer<T>> Put<'a, T, B> {
         Put {
             queue,
             item: Some(item),
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -158,61 +277,28 @@ impl<T, B: Buffer<T>> Future for Put<'_, T, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut state = this.queue.shared.borrow_mut();
-        let promised = match this.waiter {
-            Some(key) if state.putters.is_notified(key) => {
-                state.putters.remove(key);
-                this.waiter = None;
-                state.promised_slots -= 1;
-                true
-            }
-            Some(key) => {
-                let old = state.putters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-            None => false,
-        };
-        let item = this.item.take().expect("`Put` polled after it completed");
-        if state.shut_down {
-            return Poll::Ready(Err(QueueShutDown(item)));
-        }
-        if promised || state.has_room() {
-            state.push(item);
-            let wake = state.serve();
-            drop(state);
+        let mut item = PutItem(&mut this.item);
+        let put = this.waiter.poll(cx, &this.queue.shared, &mut item);
+        put.map(|(result, wake)| {
             wake.wake();
-            return Poll::Ready(Ok(()));
-        }
-        this.item = Some(item);
-        this.waiter = Some(state.putters.push(cx.waker()));
-        crate::debug::Waitable::QueuePut.note();
-        Poll::Pending
+            result
+        })
     }
 }
 
 impl<T, B: Buffer<T>> Drop for Put<'_, T, B> {
     fn drop(&mut self) {
-        let Some(key) = self.waiter.take() else {
-            return; // the item (if still here) drops with the future, outside any borrow
-        };
-        let mut state = self.queue.shared.borrow_mut();
-        if state.putters.remove(key) {
-            // Notified but never came back: pass the promised room on.
-            state.promised_slots -= 1;
-            let wake = state.serve();
-            drop(state);
-            wake.wake();
-        }
+        // The item (if still here) drops with the future, outside any borrow.
+        let mut item = PutItem(&mut self.item);
+        self.waiter.cancel(&self.queue.shared, &mut item);
     }
 }
 
 impl<T, B: Buffer<T>> fmt::Debug for Put<'_, T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Put")
-            .field("done", &self.item.is_none())
-            .field("waiting", &self.waiter.is_some())
+            .field("done", &self.waiter.is_done())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }
@@ -222,6 +308,11 @@ impl<T, B: Buffer<T>> fmt::Debug for Put<'_, T, B> {
 /// # Cancellation
 ///
 /// Dropping it loses nothing.
+///
+/// # Panics
+///
+/// If polled again after it returned: call [`join`](GenericQueue::join) again to wait
+/// again (see [Polling after completion](crate::sync#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -239,14 +330,14 @@ impl<T, B: Buffer<T>> fmt::Debug for Put<'_, T, B> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<'a, T, B: Buffer<T>> {
     queue: &'a GenericQueue<T, B>,
-    waiter: Option<WaiterKey>,
+    waiter: Waiter,
 }
 
 impl<'a, T, B: Buffer<T>> Join<'a, T, B> {
     pub(super) fn new(queue: &'a GenericQueue<T, B>) -> Self {
         Join {
             queue,
-            waiter: None,
+            waiter: Waiter::Idle,
         }
     }
 }
@@ -256,43 +347,20 @@ impl<T, B: Buffer<T>> Future for Join<'_, T, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let mut state = this.queue.shared.borrow_mut();
-        let notified = this
-            .waiter
-            .is_some_and(|key| state.joiners.is_notified(key));
-        if notified || state.unfinished == 0 {
-            if let Some(key) = this.waiter.take() {
-                state.joiners.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        match this.waiter {
-            Some(key) => {
-                let old = state.joiners.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-            }
-            None => {
-                this.waiter = Some(state.joiners.push(cx.waker()));
-                crate::debug::Waitable::QueueJoin.note();
-            }
-        }
-        Poll::Pending
+        this.waiter.poll(cx, &this.queue.shared, &mut Unfinished)
     }
 }
 
 impl<T, B: Buffer<T>> Drop for Join<'_, T, B> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            self.queue.shared.borrow_mut().joiners.remove(key);
-        }
+        self.waiter.cancel(&self.queue.shared, &mut Unfinished);
     }
 }
 
 impl<T, B: Buffer<T>> fmt::Debug for Join<'_, T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Join")
-            .field("waiting", &self.waiter.is_some())
+            .field("waiting", &self.waiter.is_queued())
             .finish()
     }
 }

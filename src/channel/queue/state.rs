@@ -27,7 +27,16 @@ pub(super) struct Wake(Option<Waker>, Option<Waker>);
 
 impl Wake {
     pub(super) fn wake(self) {
-        wake_all(self.0.into_iter().chain(self.1));
+        wake_all(self);
+    }
+}
+
+impl IntoIterator for Wake {
+    type Item = Waker;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Waker>, std::option::IntoIter<Waker>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().chain(self.1)
     }
 }
 

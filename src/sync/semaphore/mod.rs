@@ -20,7 +20,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::waiters::{WaitQueue, WaiterKey, wake_all};
+use super::waiters::{WaitQueue, WaitRules, Waiter, wake_all};
+use crate::debug::Wait;
 
 /// A fair async semaphore: a count of permits that tasks acquire and release, as in
 /// asyncio's `asyncio.Semaphore`.
@@ -75,6 +76,60 @@ struct State {
     permits: usize,
     /// Each waiter's payload: how many permits it asks for.
     waiters: WaitQueue<usize>,
+}
+
+impl State {
+    /// Gives back `n` permits (never panics) and grants them from the front of the queue;
+    /// returns the wakers to wake outside the borrow.
+    fn release(&mut self, n: usize) -> Vec<Waker> {
+        self.permits = self.permits.saturating_add(n);
+        dispatch(self)
+    }
+}
+
+/// The wait of [`Acquire`] and [`AcquireOwned`], for [`Waiter`]: how many permits it asks
+/// for.
+struct Permits(usize);
+
+impl WaitRules<State> for Permits {
+    type Data = usize;
+    type Output = ();
+
+    fn waitable(&self) -> Wait {
+        Wait::SEMAPHORE_ACQUIRE
+    }
+
+    fn queue(state: &mut State) -> &mut WaitQueue<usize> {
+        &mut state.waiters
+    }
+
+    fn data(&self) -> usize {
+        self.0
+    }
+
+    fn fast_path(&mut self, state: &mut State) -> Option<()> {
+        // Nothing asked, nothing to wait for. Otherwise only if nobody is queued, so no one
+        // is overtaken.
+        if self.0 > 0 && (state.permits < self.0 || !state.waiters.is_empty()) {
+            return None;
+        }
+        state.permits -= self.0;
+        Some(())
+    }
+
+    /// Granted by `dispatch`, which already deducted our permits.
+    fn take_grant(&mut self, _: &mut State, _: usize) {}
+
+    fn leave(
+        &mut self,
+        state: &mut State,
+        notified: bool,
+        _: usize,
+    ) -> impl IntoIterator<Item = Waker> + use<> {
+        // Give back a grant never returned. Granted or not, the requests behind us may fit
+        // now: `release` re-runs `dispatch`.
+        state.release(if notified { self.0 } else { 0 })
+    }
 }
 
 /// Grants permits from the front of the queue while the head's request fits; returns the
@@ -177,11 +232,7 @@ impl Semaphore {
 
     /// Gives back permits held by a permit or an unused grant (never panics).
     fn release(&self, n: usize) {
-        let wakers = {
-            let mut state = self.state.borrow_mut();
-            state.permits = state.permits.saturating_add(n);
-            dispatch(&mut state)
-        };
+        let wakers = self.state.borrow_mut().release(n);
         wake_all(wakers);
     }
 
@@ -238,7 +289,8 @@ impl Semaphore {
         check_request(n);
         Acquire {
             semaphore: self,
-            wait: Wait::new(n),
+            permits: n,
+            waiter: Waiter::Idle,
         }
     }
 
@@ -294,7 +346,8 @@ impl Semaphore {
         check_request(n);
         AcquireOwned {
             semaphore: self,
-            wait: Wait::new(n),
+            permits: n,
+            waiter: Waiter::Idle,
         }
     }
 
@@ -364,67 +417,12 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// The waiting part shared by [`Acquire`] and [`AcquireOwned`].
-#[derive(Debug)]
-struct Wait {
-    permits: usize,
-    /// Our place in the queue, once registered.
-    key: Option<WaiterKey>,
-    done: bool,
-}
-
-impl Wait {
-    fn new(permits: usize) -> Wait {
-        Wait {
-            permits,
-            key: None,
-            done: false,
-        }
-    }
-
-    /// Ready once `self.permits` permits are ours.
-    fn poll_acquire(&mut self, semaphore: &Semaphore, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(!self.done, "Acquire polled after it returned its permit");
-        let mut state = semaphore.state.borrow_mut();
-        match self.key {
-            None if self.permits == 0 => {}
-            // Fast path: only if nobody is queued, so no one is overtaken.
-            None if state.waiters.is_empty() && state.permits >= self.permits => {
-                state.permits -= self.permits;
-            }
-            None => {
-                self.key = Some(state.waiters.push_with(cx.waker(), self.permits));
-                crate::debug::Waitable::SemaphoreAcquire.note();
-                return Poll::Pending;
-            }
-            // Granted by `dispatch`, which already deducted our permits.
-            Some(key) if state.waiters.is_notified(key) => {
-                state.waiters.remove(key);
-            }
-            Some(key) => {
-                let old = state.waiters.update_waker(key, cx.waker());
-                drop(state);
-                drop(old);
-                return Poll::Pending;
-            }
-        }
-        drop(state);
-        self.key = None;
-        self.done = true;
-        Poll::Ready(())
-    }
-
-    /// Leaves the queue; gives back a grant that was never returned.
-    fn cancel(&mut self, semaphore: &Semaphore) {
-        let Some(key) = self.key.take() else { return };
-        let removed = semaphore.state.borrow_mut().waiters.remove_entry(key);
-        let granted = removed.is_some_and(|r| r.notified);
-        // Granted or not, the requests behind us may fit now: `release` re-runs `dispatch`.
-        semaphore.release(if granted { self.permits } else { 0 });
-    }
-}
-
 /// Future returned by [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
+///
+/// # Panics
+///
+/// Polling it again after it returned the permit panics (one rule for every wait future:
+/// see [Polling after completion](super#polling-after-completion)).
 ///
 /// # Examples
 ///
@@ -442,28 +440,34 @@ impl Wait {
 #[derive(Debug)]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
-    wait: Wait,
+    permits: usize,
+    waiter: Waiter,
 }
 
 impl<'a> Future for Acquire<'a> {
     type Output = SemaphorePermit<'a>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
-        let semaphore = self.semaphore;
-        let permits = self.wait.permits;
-        self.wait
-            .poll_acquire(semaphore, cx)
-            .map(|()| SemaphorePermit { semaphore, permits })
+        let (semaphore, permits) = (self.semaphore, self.permits);
+        let acquire = self
+            .waiter
+            .poll(cx, &semaphore.state, &mut Permits(permits));
+        acquire.map(|()| SemaphorePermit { semaphore, permits })
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        self.wait.cancel(self.semaphore);
+        self.waiter
+            .cancel(&self.semaphore.state, &mut Permits(self.permits));
     }
 }
 
 /// Future returned by [`Semaphore::acquire_owned`] and [`Semaphore::acquire_many_owned`].
+///
+/// # Panics
+///
+/// As for [`Acquire`]: polling it again after it returned the permit panics.
 ///
 /// # Examples
 ///
@@ -482,7 +486,8 @@ impl Drop for Acquire<'_> {
 #[derive(Debug)]
 pub struct AcquireOwned {
     semaphore: Rc<Semaphore>,
-    wait: Wait,
+    permits: usize,
+    waiter: Waiter,
 }
 
 impl Future for AcquireOwned {
@@ -490,19 +495,20 @@ impl Future for AcquireOwned {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedSemaphorePermit> {
         let this = &mut *self;
-        let permits = this.wait.permits;
-        this.wait
-            .poll_acquire(&this.semaphore, cx)
-            .map(|()| OwnedSemaphorePermit {
-                semaphore: this.semaphore.clone(),
-                permits,
-            })
+        let acquire = this
+            .waiter
+            .poll(cx, &this.semaphore.state, &mut Permits(this.permits));
+        acquire.map(|()| OwnedSemaphorePermit {
+            semaphore: this.semaphore.clone(),
+            permits: this.permits,
+        })
     }
 }
 
 impl Drop for AcquireOwned {
     fn drop(&mut self) {
-        self.wait.cancel(&self.semaphore);
+        self.waiter
+            .cancel(&self.semaphore.state, &mut Permits(self.permits));
     }
 }
 
