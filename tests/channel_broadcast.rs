@@ -5,7 +5,7 @@ mod support;
 use std::task::Poll;
 
 use evloop::channel::SendError;
-use evloop::channel::broadcast::{self, RecvError, TryRecvError};
+use evloop::channel::broadcast::{self, BroadcastRecvError, BroadcastTryRecvError};
 use support::{WakeCount, finish_all_ok, panic_message, poll_with, scaled};
 
 #[test]
@@ -42,13 +42,13 @@ fn a_lagging_receiver_is_told_and_continues_from_the_oldest_value() {
         for i in 0..10 {
             tx.send(i).unwrap();
         }
-        assert_eq!(rx.recv().await, Err(RecvError::Lagged(7)));
+        assert_eq!(rx.recv().await, Err(BroadcastRecvError::Lagged(7)));
         assert_eq!(rx.recv().await, Ok(7));
         assert_eq!(rx.recv().await, Ok(8));
         tx.send(10).unwrap();
         tx.send(11).unwrap();
         tx.send(12).unwrap(); // 9 is evicted: lagged by one more
-        assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
+        assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Lagged(1)));
         assert_eq!(rx.try_recv(), Ok(10));
     });
 }
@@ -64,8 +64,8 @@ fn closed_after_the_senders_are_gone_and_the_values_read() {
         drop(tx2);
         assert_eq!(rx.recv().await, Ok(1));
         assert_eq!(rx.recv().await, Ok(2));
-        assert_eq!(rx.recv().await, Err(RecvError::Closed));
-        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(rx.recv().await, Err(BroadcastRecvError::Closed));
+        assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Closed));
     });
 }
 
@@ -80,7 +80,7 @@ fn waiting_receivers_wake_when_the_last_sender_drops() {
         evloop::yield_now().await;
         drop(tx);
         for result in finish_all_ok(waiters, 3).await {
-            assert_eq!(result, Err(RecvError::Closed));
+            assert_eq!(result, Err(BroadcastRecvError::Closed));
         }
     });
 }
@@ -114,7 +114,7 @@ fn send_fails_without_receivers_and_subscribers_see_only_new_values() {
     assert_eq!(tx.receiver_count(), 0);
     assert_eq!(tx.send(2), Err(SendError(2)));
     let mut rx = tx.subscribe();
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Empty));
     tx.send(3).unwrap();
     let mut rx2 = rx.resubscribe();
     tx.send(4).unwrap();
@@ -150,7 +150,7 @@ fn a_slow_receiver_does_not_hold_the_others_back() {
         tx.send(i).unwrap(); // never waits
         assert_eq!(fast.try_recv(), Ok(i));
     }
-    assert_eq!(slow.try_recv(), Err(TryRecvError::Lagged(3)));
+    assert_eq!(slow.try_recv(), Err(BroadcastTryRecvError::Lagged(3)));
     assert_eq!(slow.try_recv(), Ok(3));
 }
 

@@ -10,7 +10,7 @@
 //!
 //! Sending never waits: when the ring is full, the oldest value is dropped, whether or not
 //! every receiver has read it. A receiver whose cursor fell behind the ring's head has
-//! *lagged*: its next receive returns [`RecvError::Lagged`] with the number of values it
+//! *lagged*: its next receive returns [`BroadcastRecvError::Lagged`] with the number of values it
 //! missed, and moves its cursor to the oldest retained value. Receivers waiting for a value
 //! wait in one FIFO `WaitQueue`; a send (or the last sender's drop) wakes them all.
 //!
@@ -111,7 +111,7 @@ impl<T: Clone> Sender<T> {
     /// Sends `value` to every current receiver; returns how many there are.
     ///
     /// Never waits: if the ring is full, its oldest value is dropped (receivers that had
-    /// not read it will see [`RecvError::Lagged`]).
+    /// not read it will see [`BroadcastRecvError::Lagged`]).
     ///
     /// # Errors
     ///
@@ -223,13 +223,13 @@ impl<T> fmt::Debug for Sender<T> {
 /// # Examples
 ///
 /// ```
-/// use evloop::channel::broadcast::{self, RecvError};
+/// use evloop::channel::broadcast::{self, BroadcastRecvError};
 /// evloop::run(async {
 ///     let (tx, mut rx) = broadcast::channel(8);
 ///     tx.send(1).unwrap();
 ///     drop(tx);
 ///     assert_eq!(rx.recv().await, Ok(1)); // retained values outlive the senders
-///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
+///     assert_eq!(rx.recv().await, Err(BroadcastRecvError::Closed));
 /// });
 /// ```
 pub struct Receiver<T> {
@@ -243,9 +243,9 @@ impl<T: Clone> Receiver<T> {
     ///
     /// # Errors
     ///
-    /// * [`RecvError::Lagged`]`(n)`: this receiver fell more than `capacity` values behind
+    /// * [`BroadcastRecvError::Lagged`]`(n)`: this receiver fell more than `capacity` values behind
     ///   and missed the oldest `n`; the next receive returns the oldest value retained.
-    /// * [`RecvError::Closed`]: every sender is gone and this receiver read every value.
+    /// * [`BroadcastRecvError::Closed`]: every sender is gone and this receiver read every value.
     ///
     /// # Cancellation
     ///
@@ -255,13 +255,13 @@ impl<T: Clone> Receiver<T> {
     /// # Examples
     ///
     /// ```
-    /// use evloop::channel::broadcast::{self, RecvError};
+    /// use evloop::channel::broadcast::{self, BroadcastRecvError};
     /// evloop::run(async {
     ///     let (tx, mut rx) = broadcast::channel(2);
     ///     for i in 0..5 {
     ///         tx.send(i).unwrap(); // rx reads nothing meanwhile
     ///     }
-    ///     assert_eq!(rx.recv().await, Err(RecvError::Lagged(3))); // 0, 1, 2 are gone
+    ///     assert_eq!(rx.recv().await, Err(BroadcastRecvError::Lagged(3))); // 0, 1, 2 are gone
     ///     assert_eq!(rx.recv().await, Ok(3));
     ///     assert_eq!(rx.recv().await, Ok(4));
     /// });
@@ -277,25 +277,25 @@ impl<T: Clone> Receiver<T> {
     ///
     /// # Errors
     ///
-    /// [`TryRecvError::Empty`] if no value is ready yet; otherwise as [`recv`](Self::recv):
-    /// [`TryRecvError::Lagged`] or [`TryRecvError::Closed`].
+    /// [`BroadcastTryRecvError::Empty`] if no value is ready yet; otherwise as [`recv`](Self::recv):
+    /// [`BroadcastTryRecvError::Lagged`] or [`BroadcastTryRecvError::Closed`].
     ///
     /// # Examples
     ///
     /// ```
-    /// use evloop::channel::broadcast::{self, TryRecvError};
+    /// use evloop::channel::broadcast::{self, BroadcastTryRecvError};
     /// let (tx, mut rx) = broadcast::channel(4);
-    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Empty));
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+    pub fn try_recv(&mut self) -> Result<T, BroadcastTryRecvError> {
         let shared = self.shared.borrow();
         match read(&mut self.next, &shared) {
             Some(Ok(value)) => Ok(value),
-            Some(Err(RecvError::Lagged(n))) => Err(TryRecvError::Lagged(n)),
-            Some(Err(RecvError::Closed)) => Err(TryRecvError::Closed),
-            None => Err(TryRecvError::Empty),
+            Some(Err(BroadcastRecvError::Lagged(n))) => Err(BroadcastTryRecvError::Lagged(n)),
+            Some(Err(BroadcastRecvError::Closed)) => Err(BroadcastTryRecvError::Closed),
+            None => Err(BroadcastTryRecvError::Empty),
         }
     }
 
@@ -325,18 +325,18 @@ impl<T: Clone> Receiver<T> {
 }
 
 /// Reads at `next`: a value, `Lagged`, `Closed`, or `None` to wait.
-fn read<T: Clone>(next: &mut u64, shared: &Shared<T>) -> Option<Result<T, RecvError>> {
+fn read<T: Clone>(next: &mut u64, shared: &Shared<T>) -> Option<Result<T, BroadcastRecvError>> {
     if *next < shared.head {
         let missed = shared.head - *next;
         *next = shared.head;
-        return Some(Err(RecvError::Lagged(missed)));
+        return Some(Err(BroadcastRecvError::Lagged(missed)));
     }
     if let Some(value) = shared.ring.get((*next - shared.head) as usize) {
         *next += 1;
         return Some(Ok(value.clone()));
     }
     if shared.senders == 0 {
-        return Some(Err(RecvError::Closed));
+        return Some(Err(BroadcastRecvError::Closed));
     }
     None
 }
@@ -402,7 +402,7 @@ struct Cursor<'n>(&'n mut u64);
 
 impl<T: Clone> WaitRules<Shared<T>> for Cursor<'_> {
     type Data = ();
-    type Output = Result<T, RecvError>;
+    type Output = Result<T, BroadcastRecvError>;
 
     fn waitable(&self) -> Wait {
         Wait::BROADCAST_RECV
@@ -428,7 +428,7 @@ impl<T: Clone> WaitRules<Shared<T>> for Cursor<'_> {
 }
 
 impl<T: Clone> Future for Recv<'_, T> {
-    type Output = Result<T, RecvError>;
+    type Output = Result<T, BroadcastRecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -463,15 +463,15 @@ impl<T> fmt::Debug for Recv<'_, T> {
 /// # Examples
 ///
 /// ```
-/// use evloop::channel::broadcast::{self, RecvError};
+/// use evloop::channel::broadcast::{self, BroadcastRecvError};
 /// evloop::run(async {
 ///     let (tx, mut rx) = broadcast::channel::<u8>(1);
 ///     drop(tx);
-///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
+///     assert_eq!(rx.recv().await, Err(BroadcastRecvError::Closed));
 /// });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecvError {
+pub enum BroadcastRecvError {
     /// Every sender is gone and every retained value was read.
     Closed,
     /// The receiver fell behind and missed this many values; it continues from the oldest
@@ -479,32 +479,32 @@ pub enum RecvError {
     Lagged(u64),
 }
 
-impl fmt::Display for RecvError {
+impl fmt::Display for BroadcastRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RecvError::Closed => f.write_str("channel closed"),
-            RecvError::Lagged(n) => write!(f, "receiver lagged behind by {n} values"),
+            BroadcastRecvError::Closed => f.write_str("channel closed"),
+            BroadcastRecvError::Lagged(n) => write!(f, "receiver lagged behind by {n} values"),
         }
     }
 }
 
-impl Error for RecvError {}
+impl Error for BroadcastRecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
 ///
 /// # Examples
 ///
 /// ```
-/// use evloop::channel::broadcast::{self, TryRecvError};
+/// use evloop::channel::broadcast::{self, BroadcastTryRecvError};
 /// let (tx, mut rx) = broadcast::channel(1);
 /// tx.send(1).unwrap();
 /// tx.send(2).unwrap();
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
+/// assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Lagged(1)));
 /// assert_eq!(rx.try_recv(), Ok(2));
-/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// assert_eq!(rx.try_recv(), Err(BroadcastTryRecvError::Empty));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TryRecvError {
+pub enum BroadcastTryRecvError {
     /// No value yet; senders remain.
     Empty,
     /// Every sender is gone and every retained value was read.
@@ -513,14 +513,14 @@ pub enum TryRecvError {
     Lagged(u64),
 }
 
-impl fmt::Display for TryRecvError {
+impl fmt::Display for BroadcastTryRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TryRecvError::Empty => f.write_str("channel empty"),
-            TryRecvError::Closed => f.write_str("channel closed"),
-            TryRecvError::Lagged(n) => write!(f, "receiver lagged behind by {n} values"),
+            BroadcastTryRecvError::Empty => f.write_str("channel empty"),
+            BroadcastTryRecvError::Closed => f.write_str("channel closed"),
+            BroadcastTryRecvError::Lagged(n) => write!(f, "receiver lagged behind by {n} values"),
         }
     }
 }
 
-impl Error for TryRecvError {}
+impl Error for BroadcastTryRecvError {}
