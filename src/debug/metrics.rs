@@ -51,7 +51,8 @@ pub struct RuntimeMetrics {
 ///
 /// # Panics
 ///
-/// Panics outside a runtime; use [`Runtime::metrics`](crate::Runtime::metrics) there.
+/// Panics outside a runtime (from the thread that owns an idle one:
+/// `runtime.block_on(async { evloop::debug::metrics() })`).
 ///
 /// # Examples
 ///

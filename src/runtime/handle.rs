@@ -120,7 +120,7 @@ impl Handle {
     /// before spawning more), or send the work items through a
     /// [`remote::bounded`](crate::channel::remote::bounded) channel to tasks already running
     /// on the loop, whose `send` blocks the producer while the channel is full.
-    /// [`metrics`](crate::Runtime::metrics) reports the queue (`remote_queued`,
+    /// [`debug::metrics`](crate::debug::metrics) reports the queue (`remote_queued`,
     /// `remote_queue_peak`).
     ///
     /// # Examples

@@ -6,7 +6,7 @@
 //! * `builder.rs`: [`Builder`] and the runtime's `Config`.
 //! * `core.rs`: `Core`, everything one runtime owns, and the loop turn.
 //! * `store.rs`, `cell.rs`, `id.rs`, `join_error.rs`: the slab of tasks, a task's type-erased
-//!   cell, its public [`Id`](crate::task::Id) and [`JoinError`](crate::task::JoinError).
+//!   cell, its public [`Id`] and [`JoinError`].
 //! * `waker.rs`: the only code that builds a `Waker`.
 //! * `shared.rs`, `handle.rs`, `remote_join.rs`, `blocking_pool.rs`: what other threads
 //!   touch: the inject queue and registry, [`Handle`], [`RemoteJoinHandle`], the

@@ -13,7 +13,7 @@ use crate::reactor::Direction;
 ///
 /// Datagrams keep their boundaries and are reliable and ordered on one machine. All
 /// methods take `&self`; several tasks may send and receive on one socket at once (each
-/// datagram goes to exactly one receiver; see [`UdpSocket`](super::UdpSocket)).
+/// datagram goes to exactly one receiver; see [`UdpSocket`](crate::net::UdpSocket)).
 ///
 /// # Examples
 ///
