@@ -246,3 +246,35 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_listener_removes_the_socket_file_it_created_and_only_that() {
+    let path = TempPath::new("unlink");
+    run(async {
+        // Bound, dropped: the file is gone and the path can be bound again.
+        let listener = UnixListener::bind(&path)?;
+        assert!(path.0.exists());
+        drop(listener);
+        assert!(!path.0.exists(), "the socket file was left behind");
+        // A file that replaced ours is not ours to remove.
+        let listener = UnixListener::bind(&path)?;
+        std::fs::remove_file(&path)?;
+        std::fs::write(&path, b"someone else's")?;
+        drop(listener);
+        assert_eq!(std::fs::read(&path)?, b"someone else's");
+        std::fs::remove_file(&path)?;
+        // Made from a standard listener, or turned back into one: nothing is removed.
+        let std_listener = std::os::unix::net::UnixListener::bind(&path)?;
+        drop(UnixListener::from_std(std_listener)?);
+        assert!(path.0.exists());
+        std::fs::remove_file(&path)?;
+        let std_listener = UnixListener::bind(&path)?.into_std();
+        assert!(
+            path.0.exists(),
+            "into_std keeps the file for the standard listener"
+        );
+        drop(std_listener);
+        Ok(())
+    });
+}

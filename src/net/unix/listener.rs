@@ -4,8 +4,9 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -32,18 +33,60 @@ use crate::reactor::Direction;
 ///     let mut buf = [0; 2];
 ///     server.read(&mut buf).await?;
 ///     assert_eq!(&buf, b"hi");
-///     std::fs::remove_file(&path)?;
+///     drop(listener); // removes the socket file it created
+///     assert!(!path.exists());
 ///     Ok::<(), std::io::Error>(())
 /// })
 /// .unwrap();
 /// ```
+///
+/// # The socket file
+///
+/// A listener made by [`bind`](Self::bind) removes the socket file it created when it is
+/// dropped, as asyncio (3.13) does, so a restarted server can bind the same path again. It
+/// removes it only if the file at that path is still the one it created (same device and
+/// inode): a file another process put there since is left alone. A listener made from an
+/// existing socket ([`from_std`](Self::from_std)), or turned back into one
+/// ([`into_std`](Self::into_std)), never removes anything.
 #[doc(alias = "start_unix_server")]
 pub struct UnixListener {
     io: IoSource<mio::net::UnixListener>,
+    /// The socket file `bind` created, removed when the listener is dropped.
+    created: Option<SocketFile>,
+}
+
+/// A socket file created by `bind`, with its device and inode: removed on drop if the file
+/// at its path is still that one.
+struct SocketFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFile {
+    /// Leaves the file where it is.
+    fn keep(mut self) {
+        self.path = PathBuf::new();
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        if self.path.as_os_str().is_empty() {
+            return; // kept
+        }
+        // Only the file the listener created: not one that replaced it since.
+        let ours = std::fs::symlink_metadata(&self.path)
+            .is_ok_and(|meta| meta.dev() == self.dev && meta.ino() == self.ino);
+        if ours {
+            let _ = std::fs::remove_file(&self.path); // a destructor does not fail
+        }
+    }
 }
 
 impl UnixListener {
-    /// Creates the socket file at `path` and listens on it.
+    /// Creates the socket file at `path` and listens on it. The file is removed when the
+    /// listener is dropped (see [the socket file](Self#the-socket-file)).
     ///
     /// # Errors
     ///
@@ -58,14 +101,24 @@ impl UnixListener {
     ///     # let _ = std::fs::remove_file(&path);
     ///     let listener = evloop::net::UnixListener::bind(&path)?;
     ///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
-    ///     std::fs::remove_file(&path)?;
+    ///     drop(listener);
+    ///     evloop::net::UnixListener::bind(&path)?; // the path is free again
     ///     Ok::<(), std::io::Error>(())
     /// })
     /// .unwrap();
     /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let path = path.as_ref();
+        let listener = mio::net::UnixListener::bind(path)?;
+        // What identifies the file we created (an abstract or unnamed address has none).
+        let created = std::fs::symlink_metadata(path).ok().map(|meta| SocketFile {
+            path: path.to_path_buf(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        });
         Ok(UnixListener {
-            io: IoSource::new(mio::net::UnixListener::bind(path)?)?,
+            io: IoSource::new(listener)?,
+            created,
         })
     }
 
@@ -204,10 +257,12 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             io: IoSource::new(mio::net::UnixListener::from_std(listener))?,
+            created: None,
         })
     }
 
-    /// Deregisters the listener and returns it as a standard one, still non-blocking.
+    /// Deregisters the listener and returns it as a standard one, still non-blocking. The
+    /// socket file stays: the standard listener still uses it.
     ///
     /// # Examples
     ///
@@ -224,7 +279,9 @@ impl UnixListener {
     /// .unwrap();
     /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixListener {
-        std::os::unix::net::UnixListener::from(OwnedFd::from(self.io.into_inner()))
+        let UnixListener { io, created } = self;
+        created.map(SocketFile::keep); // the standard listener keeps using the file
+        std::os::unix::net::UnixListener::from(OwnedFd::from(io.into_inner()))
     }
 }
 
