@@ -280,7 +280,9 @@ impl UnixListener {
     /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixListener {
         let UnixListener { io, created } = self;
-        created.map(SocketFile::keep); // the standard listener keeps using the file
+        if let Some(file) = created {
+            file.keep(); // the standard listener keeps using the file
+        }
         std::os::unix::net::UnixListener::from(OwnedFd::from(io.into_inner()))
     }
 }
