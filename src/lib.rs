@@ -43,6 +43,7 @@
 //! | `asyncio.to_thread(f)`, `run_in_executor` | [`spawn_blocking`] |
 //! | `run_coroutine_threadsafe` | [`Handle::spawn`] |
 //! | `loop.add_reader(fd, cb)` | [`io::IoSource`] |
+//! | `asyncio.create_subprocess_exec(...)` | [`process::Command`] → [`process::Child`] |
 //! | `loop.add_signal_handler(SIGINT, cb)` | `signal::ctrl_c()`, `signal::signal(SignalKind::terminate())` (feature `signal`) |
 //!
 //! # Layout
@@ -66,6 +67,7 @@
 //! * [`sync`]: `Event`, `Mutex`, `RwLock`, `Semaphore`, `Condvar`, `Barrier`, `Notify`.
 //! * [`channel`]: queues and `mpsc`, `oneshot`, `broadcast`, `watch`, `remote` channels.
 //! * [`debug`]: debug mode, task snapshots, metrics.
+//! * [`process`]: subprocesses with piped standard streams (pidfd or `SIGCHLD` exits).
 //! * `signal`: `ctrl_c` and signal streams over a self-pipe (feature `signal`, on by default).
 //! * `blocking`: `spawn_blocking` (the pool itself is the runtime's).
 
@@ -84,6 +86,7 @@ pub mod debug;
 pub mod io;
 pub mod join;
 pub mod net;
+pub mod process;
 mod reactor;
 pub mod runtime;
 #[cfg(feature = "signal")]

@@ -8,11 +8,12 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Once;
 
 /// The examples the tests run (built together, once).
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 5] = [
     "hello_server",
     "echo_server",
     "scraper",
     "stream_processing",
+    "subprocess",
 ];
 
 /// Path of an example binary, building all of them on first use.
