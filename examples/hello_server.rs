@@ -21,6 +21,10 @@
 //! * `--max-connections N` (1000): connections served at once; further clients wait in
 //!   the kernel's accept queue until a slot frees up.
 //!
+//! `--threads N` runs N event loops, one per thread (`evloop::run_per_core`), each with its
+//! own listener on the same port (`SO_REUSEPORT`): the kernel spreads the connections over
+//! them and the loops share nothing. The `Server` header names the loop that answered.
+//!
 //! Malformed input gets a `400` (or `431` for a head over 8 KiB) and a *lingering* close:
 //! the server stops writing, then reads and discards what the client still sends for a
 //! moment before closing, so that the client receives the answer instead of a reset.
@@ -42,10 +46,11 @@ mod server;
 
 use std::future::pending;
 use std::io;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use evloop::Either;
-use evloop::net::{TcpListener, TcpStream};
+use evloop::net::{ListenOptions, TcpListener, TcpStream};
 use evloop::signal::{SignalKind, signal};
 use evloop::sync::Event;
 use server::{Connections, Limits, Options, linger_close, write_within};
@@ -142,6 +147,7 @@ fn route(method: &str, path: &str) -> (&'static str, String) {
 /// Writes one plain-text response, within the write timeout.
 async fn respond(
     stream: &TcpStream,
+    loop_index: usize,
     limits: &Limits,
     status: &str,
     body: &str,
@@ -153,6 +159,7 @@ async fn respond(
          Content-Type: text/plain; charset=utf-8\r\n\
          Content-Length: {}\r\n\
          Connection: {connection}\r\n\
+         Server: evloop-hello (loop {loop_index})\r\n\
          \r\n\
          {body}",
         body.len()
@@ -161,9 +168,14 @@ async fn respond(
 }
 
 /// Answers with an error status, then closes without losing the answer.
-async fn refuse(stream: &TcpStream, limits: &Limits, status: &str) -> io::Result<()> {
+async fn refuse(
+    stream: &TcpStream,
+    loop_index: usize,
+    limits: &Limits,
+    status: &str,
+) -> io::Result<()> {
     let reason = status.split_once(' ').map_or(status, |(_, reason)| reason);
-    respond(stream, limits, status, reason, false).await?;
+    respond(stream, loop_index, limits, status, reason, false).await?;
     linger_close(stream).await;
     Ok(())
 }
@@ -211,7 +223,12 @@ async fn read_more(
 
 /// Serves one connection: request after request until the client closes, asks to close,
 /// sends something malformed, is too slow, stays idle, or the server is `stopping`.
-async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Result<()> {
+async fn serve(
+    stream: TcpStream,
+    loop_index: usize,
+    limits: Limits,
+    stopping: &Event,
+) -> io::Result<()> {
     // Bytes received but not handled yet: at most one partial head, or pipelined requests.
     let mut buf = Vec::with_capacity(MAX_HEAD);
     let mut chunk = [0; 4096];
@@ -222,10 +239,18 @@ async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Resul
             // A request is ready: handle it below.
             Parsed::Complete(request) => request,
             // Garbage: say so and hang up, since we cannot find the next request in it.
-            Parsed::Invalid => return refuse(&stream, &limits, "400 Bad Request").await,
+            Parsed::Invalid => {
+                return refuse(&stream, loop_index, &limits, "400 Bad Request").await;
+            }
             // The head is too large to be a reasonable request.
             Parsed::Partial if buf.len() >= MAX_HEAD => {
-                return refuse(&stream, &limits, "431 Request Header Fields Too Large").await;
+                return refuse(
+                    &stream,
+                    loop_index,
+                    &limits,
+                    "431 Request Header Fields Too Large",
+                )
+                .await;
             }
             // Need more bytes: wait for them, but not forever.
             Parsed::Partial => {
@@ -241,7 +266,15 @@ async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Resul
                     }
                     // Too slow: say so (the client may be reading) and close.
                     Waited::HeadTimeout => {
-                        let _ = respond(&stream, &limits, "408 Request Timeout", "", false).await;
+                        let _ = respond(
+                            &stream,
+                            loop_index,
+                            &limits,
+                            "408 Request Timeout",
+                            "",
+                            false,
+                        )
+                        .await;
                         return Ok(());
                     }
                     // Idle between requests, or stopping: close quietly.
@@ -254,7 +287,7 @@ async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Resul
         let (status, body) = route(&request.method, &request.path);
         // While shutting down, the answer is the connection's last.
         let keep_alive = request.keep_alive && !stopping.is_set();
-        respond(&stream, &limits, status, &body, keep_alive).await?;
+        respond(&stream, loop_index, &limits, status, &body, keep_alive).await?;
         if !keep_alive {
             // The client may still be sending (a body we do not read, more requests).
             linger_close(&stream).await;
@@ -265,18 +298,47 @@ async fn serve(stream: TcpStream, limits: Limits, stopping: &Event) -> io::Resul
     }
 }
 
+/// The port the first loop bound, for the others (`--threads`, port 0).
+static BOUND_PORT: OnceLock<u16> = OnceLock::new();
+
+/// Binds this loop's listener: with one loop, a plain listener; with several, one per loop
+/// on the same port (`SO_REUSEPORT`). For port 0 the first loop picks the port and the
+/// others bind the one it got.
+async fn bind(options: &Options, loop_index: usize) -> io::Result<TcpListener> {
+    let host = options.host.as_str();
+    if options.threads == 1 {
+        return TcpListener::bind((host, options.port)).await;
+    }
+    let reuse = ListenOptions::new().reuse_port(true);
+    if loop_index == 0 || options.port != 0 {
+        let listener = TcpListener::bind_with((host, options.port), reuse).await?;
+        let _ = BOUND_PORT.set(listener.local_addr()?.port());
+        return Ok(listener);
+    }
+    // Wait (briefly) for the first loop's port.
+    for _ in 0..5_000 {
+        if let Some(&port) = BOUND_PORT.get() {
+            return TcpListener::bind_with((host, port), reuse).await;
+        }
+        evloop::sleep(Duration::from_millis(1)).await;
+    }
+    Err(io::Error::other("the first loop did not bind in time"))
+}
+
 /// Accepts connections, one task each, until Ctrl-C or SIGTERM; then shuts down
-/// gracefully. Returns an error only if binding fails.
-async fn listen(options: Options) -> io::Result<()> {
+/// gracefully. Runs once per loop (`--threads`). Returns an error only if binding fails.
+async fn listen(options: Options, loop_index: usize) -> io::Result<()> {
     let limits = options.limits;
-    let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
+    let listener = bind(&options, loop_index).await?;
     // Listen for the signals before announcing the server: from here on, Ctrl-C and
     // `kill` start a graceful shutdown instead of killing the process.
     let mut signals = (
         signal(SignalKind::interrupt())?,
         signal(SignalKind::terminate())?,
     );
-    println!("listening on http://{}", listener.local_addr()?);
+    if loop_index == 0 {
+        println!("listening on http://{}", listener.local_addr()?);
+    }
 
     let connections = Connections::new(limits.max_connections);
     let stopping = connections.stopping();
@@ -284,7 +346,7 @@ async fn listen(options: Options) -> io::Result<()> {
     server::accept_until_stopped(&listener, &connections, &mut signals, |stream, peer| {
         let stopping = stopping.clone();
         async move {
-            if let Err(err) = serve(stream, limits, &stopping).await {
+            if let Err(err) = serve(stream, loop_index, limits, &stopping).await {
                 eprintln!("{peer}: {err}");
             }
         }
@@ -311,7 +373,17 @@ async fn listen(options: Options) -> io::Result<()> {
 fn main() {
     let options = Options::from_args("hello_server", DEFAULT_PORT);
     let (host, port) = (options.host.clone(), options.port);
-    if let Err(err) = evloop::run(listen(options)) {
+    let served = if options.threads == 1 {
+        evloop::run(listen(options, 0))
+    } else {
+        // One loop per thread; every loop hears Ctrl-C and SIGTERM itself (each has its own
+        // listeners), so each shuts down gracefully on its own.
+        evloop::LoopPool::new(options.threads)
+            .run(move |ctx| listen(options.clone(), ctx.index()))
+            .map(drop)
+            .map_err(|err| io::Error::other(err.to_string()))
+    };
+    if let Err(err) = served {
         eprintln!("hello_server: cannot listen on {host}:{port}: {err}");
         std::process::exit(1);
     }

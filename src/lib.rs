@@ -100,7 +100,9 @@ pub use join::{
     Either, GroupError, JoinSet, TaskGroup, as_completed, gather, race, select, shield, try_gather,
     wait_any,
 };
-pub use runtime::{Handle, RemoteJoinHandle, Runtime, run};
+pub use runtime::{
+    Handle, LoopContext, LoopPool, PoolError, RemoteJoinHandle, Runtime, run, run_per_core,
+};
 pub use task::{JoinError, JoinHandle, spawn, spawn_named, yield_now};
 pub use time::{
     Interval, MissedTickBehavior, Sleep, TimeoutError, interval, interval_at, sleep, sleep_until,

@@ -229,6 +229,38 @@ fn hello_server_shuts_down_gracefully_on_sigint() {
     );
 }
 
+#[test]
+#[cfg_attr(miri, ignore)]
+fn hello_server_with_two_loops_serves_from_both_and_stops_on_sigint() {
+    let (mut server, addr) =
+        Running::example("hello_server", &["0", "127.0.0.1", "--threads", "2"]);
+    let mut loops = std::collections::BTreeSet::new();
+    for i in 0..64 {
+        let mut client = connect(addr);
+        let request = format!("GET /c{i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        client.write_all(request.as_bytes()).unwrap();
+        let mut reply = String::new();
+        client.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.ends_with(&format!("Hello, c{i}")), "{reply}");
+        let server_header = reply
+            .lines()
+            .find_map(|line| line.strip_prefix("Server: "))
+            .expect("a Server header");
+        loops.insert(server_header.to_owned());
+    }
+    // SO_REUSEPORT spreads 64 connections over both loops (all on one: odds of 2^-63).
+    assert_eq!(loops.len(), 2, "{loops:?}");
+    let pid = server.child.id().to_string();
+    let kill = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(kill.expect("`kill` (procps) must be installed").success());
+    wait_within_limit(&mut server.child, &"hello_server --threads 2 after SIGINT");
+    assert!(server.child.wait().unwrap().success());
+    let mut rest = String::new();
+    server.stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest.matches("all connections closed").count(), 2, "{rest}");
+}
+
 /// Python's asyncio streams as the client: lines written are read back unchanged.
 const PY_ECHO_CLIENT: &str = r#"
 import asyncio, sys

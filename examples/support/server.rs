@@ -54,12 +54,15 @@ impl Limits {
 }
 
 /// A server's command line: `[PORT] [HOST] [--head-timeout SECS] [--write-timeout SECS]
-/// [--idle-timeout SECS] [--max-connections N]`. Seconds may have decimals (`0.5`).
+/// [--idle-timeout SECS] [--max-connections N] [--threads N]`. Seconds may have decimals
+/// (`0.5`).
 #[derive(Clone, Debug)]
 pub struct Options {
     pub port: u16,
     pub host: String,
     pub limits: Limits,
+    /// `--threads N`: event loops, one per thread (1: the main thread's loop only).
+    pub threads: usize,
 }
 
 impl Options {
@@ -70,7 +73,7 @@ impl Options {
         Options::parse(&args, default_port).unwrap_or_else(|err| {
             eprintln!(
                 "{program}: {err}\nusage: {program} [PORT] [HOST] [--head-timeout SECS] \
-                 [--write-timeout SECS] [--idle-timeout SECS] [--max-connections N]"
+                 [--write-timeout SECS] [--idle-timeout SECS] [--max-connections N] [--threads N]"
             );
             std::process::exit(2);
         })
@@ -81,6 +84,7 @@ impl Options {
             port: default_port,
             host: "127.0.0.1".to_string(),
             limits: Limits::DEFAULT,
+            threads: 1,
         };
         let mut positional = 0;
         let mut args = args.iter();
@@ -94,6 +98,12 @@ impl Options {
                     options.limits.max_connections = match value()?.parse() {
                         Ok(n) if n > 0 => n,
                         _ => return Err(format!("{arg} takes a number above 0")),
+                    }
+                }
+                "--threads" => {
+                    options.threads = match value()?.parse() {
+                        Ok(n) if (1..=1024).contains(&n) => n,
+                        _ => return Err(format!("{arg} takes a number from 1 to 1024")),
                     }
                 }
                 flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),

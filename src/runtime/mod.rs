@@ -15,6 +15,7 @@
 //!   the rest of the crate reaches it; `doors.rs`: the two handles that keep a runtime alive
 //!   for others (`TaskHost` for `JoinHandle`, `ReactorHandle` for I/O registrations).
 //! * `introspect.rs`: snapshots, metrics and debug-mode reports.
+//! * `pool.rs`: [`LoopPool`] and [`run_per_core`]: one loop per thread.
 //!
 //! # Who may call whom
 //!
@@ -45,6 +46,7 @@ mod handle;
 mod id;
 mod introspect;
 mod join_error;
+mod pool;
 mod remote_join;
 mod shared;
 mod store;
@@ -55,6 +57,7 @@ pub use builder::Builder;
 pub use handle::{Handle, TryCurrentError};
 pub use id::Id;
 pub use join_error::JoinError;
+pub use pool::{LoopContext, LoopPool, PoolError, run_per_core};
 pub use remote_join::RemoteJoinHandle;
 
 pub(crate) use cell::poll_catching;
