@@ -100,6 +100,9 @@ fn parse(buf: &[u8]) -> Parsed {
     };
     // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it by default.
     let mut keep_alive = req.version == Some(1);
+    // A body we do not read: whatever `Connection` says (before or after), answer and then
+    // close, rather than misread the body as the next request (request smuggling).
+    let mut has_body = false;
     for header in req.headers.iter() {
         let value = String::from_utf8_lossy(header.value).to_ascii_lowercase();
         if header.name.eq_ignore_ascii_case("connection") {
@@ -116,10 +119,10 @@ fn parse(buf: &[u8]) -> Parsed {
         } else if (header.name.eq_ignore_ascii_case("content-length") && value.trim() != "0")
             || header.name.eq_ignore_ascii_case("transfer-encoding")
         {
-            // A body we do not read: answer, then close rather than misread it as a request.
-            keep_alive = false;
+            has_body = true;
         }
     }
+    keep_alive &= !has_body;
     Parsed::Complete(Request {
         method: req.method.unwrap_or_default().to_string(),
         path: req.path.unwrap_or_default().to_string(),

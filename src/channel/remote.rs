@@ -204,7 +204,9 @@ impl<T> RemoteSender<T> {
     ///
     /// Panics if the channel is bounded and full and this thread runs an evloop loop:
     /// blocking it could deadlock (it may be the receiver's loop). Use
-    /// [`try_send`](Self::try_send) there.
+    /// [`try_send`](Self::try_send) there. The same deadlock is *not* detected on a thread
+    /// that owns the receiver's `Runtime` between two `block_on` calls: do not send on a
+    /// full bounded channel from the receiver's own thread.
     ///
     /// # Examples
     ///

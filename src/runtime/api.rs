@@ -150,8 +150,26 @@ impl Drop for Runtime {
         // The write end goes before the reactor's read end (no send into a closed socket).
         #[cfg(feature = "sigquit")]
         drop(self.sigquit.take());
+        // Even if a task's destructor panics during the shutdown, the tag goes back to the
+        // registry and the blocking threads are told to end.
+        let _release = Release(&self.core);
         self.core.shutdown();
-        shared::unregister(self.core.tag, self.core.tasks.borrow().next_generation());
+    }
+}
+
+/// The last step of dropping a runtime, run even if the shutdown panicked: frees the
+/// runtime's registry tag and shuts its blocking pool down.
+struct Release<'a>(&'a Core);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let next_generation = self
+            .0
+            .tasks
+            .try_borrow()
+            .map_or(0, |tasks| tasks.next_generation());
+        shared::unregister(self.0.tag, next_generation);
+        self.0.shared.blocking.shutdown();
     }
 }
 

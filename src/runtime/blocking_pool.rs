@@ -7,10 +7,10 @@
 //! is waiting; an idle worker exits after `blocking_keep_alive` without work.
 //!
 //! When the runtime is dropped, queued jobs that did not start are dropped, and the drop
-//! joins every worker that is not running a job (idle ones exit at once when told), waiting
-//! [`JOIN_IDLE_LIMIT`] at most, so that a leak checker or a test counting threads sees them
-//! gone. A worker running a job cannot be interrupted: it is detached, finishes its job on
-//! its thread and then exits; its result goes nowhere.
+//! joins the workers (idle ones exit at once when told), waiting [`JOIN_IDLE_LIMIT`] at
+//! most, so that a leak checker or a test counting threads sees them gone. A worker still
+//! running a job at the limit cannot be interrupted: it is detached, finishes its job on its
+//! thread and then exits; its result goes nowhere.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 /// A job for the pool: runs on a worker thread.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
-/// How long dropping a runtime waits for its idle workers to exit (they are told at once,
-/// so this bounds only a machine that does not schedule them).
+/// How long dropping a runtime waits for its workers to exit (idle ones are told at once;
+/// a worker in a job exits after it).
 const JOIN_IDLE_LIMIT: Duration = Duration::from_secs(1);
 
 struct PoolState {
@@ -123,8 +123,8 @@ impl BlockingPool {
         Ok(())
     }
 
-    /// Drops the queued jobs, tells the workers to exit and joins those not running a job
-    /// (waiting [`JOIN_IDLE_LIMIT`] at most); workers busy with a job are detached.
+    /// Drops the queued jobs, tells the workers to exit and joins them, waiting
+    /// [`JOIN_IDLE_LIMIT`] at most; a worker still busy with a job then is detached.
     pub(crate) fn shutdown(&self) {
         let queued = {
             let mut state = self.inner.lock();
@@ -147,20 +147,19 @@ impl BlockingPool {
                 .0;
         }
         let mut workers = std::mem::take(&mut state.workers);
-        let busy = state.busy;
         drop(state);
-        // The workers not running a job have left their loop and are returning: join them.
-        // Which ones those are is known only once they are finished, unless none is busy.
+        // Join every worker that ends within the limit: idle ones at once, and one that is
+        // finishing a job (its result may have been what let the runtime end) just after.
+        // A worker still running a job at the limit is detached: it exits after its job.
         loop {
-            let (finished, running): (Vec<_>, Vec<_>) = workers
-                .into_iter()
-                .partition(|worker| busy == 0 || worker.is_finished());
+            let (finished, running): (Vec<_>, Vec<_>) =
+                workers.into_iter().partition(|worker| worker.is_finished());
             for worker in finished {
                 let _ = worker.join();
             }
             workers = running;
-            if workers.len() <= busy || Instant::now() >= deadline {
-                break; // the rest run a job: detached, they exit after it
+            if workers.is_empty() || Instant::now() >= deadline {
+                break;
             }
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -465,6 +465,5 @@ impl Core {
         let timers = self.timers.borrow_mut().clear();
         drop(timers);
         drop(self.shared.close());
-        self.shared.blocking.shutdown();
     }
 }

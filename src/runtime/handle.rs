@@ -143,14 +143,16 @@ impl Handle {
         let (completer, handle) = completion();
         let spawn = Box::new(move || {
             let task = async move {
-                let mut future = pin!(future);
-                let output = std::future::poll_fn(|cx| {
-                    if completer.poll_aborted(cx) {
-                        return Poll::Ready(Err(JoinError::cancelled()));
-                    }
-                    poll_catching(future.as_mut(), cx).map_err(JoinError::panic)
-                })
-                .await;
+                let output = {
+                    let mut future = pin!(future);
+                    std::future::poll_fn(|cx| {
+                        if completer.poll_aborted(cx) {
+                            return Poll::Ready(Err(JoinError::cancelled()));
+                        }
+                        poll_catching(future.as_mut(), cx).map_err(JoinError::panic)
+                    })
+                    .await
+                }; // the future is dropped here, before its joiner hears of the outcome
                 completer.complete(output);
             };
             super::context::spawn_detached(task, location);

@@ -74,11 +74,57 @@ fn workload_mode() -> bool {
     true
 }
 
+/// `<bench> --cross-loop N`: two evloop loops on two threads (`run_per_core`); loop 0
+/// sends N timestamps, 1 ms apart, through a `remote` channel to loop 1, which is parked in
+/// `epoll_wait` between them; prints the one-way latency (p50, p99, max).
+fn cross_loop_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(i) = args.iter().position(|a| a == "--cross-loop") else {
+        return false;
+    };
+    let n: usize = args
+        .get(i + 1)
+        .and_then(|n| n.parse().ok())
+        .expect("usage: --cross-loop N");
+    let (tx, rx) = evloop::channel::remote::channel::<std::time::Instant>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(Some(rx)));
+    let results = evloop::run_per_core(2, move |ctx| {
+        let (tx, rx) = (tx.clone(), rx.clone());
+        async move {
+            if ctx.index() == 0 {
+                for _ in 0..n {
+                    evloop::sleep(Duration::from_millis(1)).await;
+                    tx.send(std::time::Instant::now()).unwrap();
+                }
+                return Ok::<_, ()>(Vec::new());
+            }
+            let mut rx = rx.lock().unwrap().take().unwrap();
+            let mut latencies = Vec::with_capacity(n);
+            while latencies.len() < n {
+                let sent = rx.recv().await.unwrap();
+                latencies.push(sent.elapsed());
+            }
+            Ok(latencies)
+        }
+    })
+    .unwrap();
+    let mut latencies = results.into_iter().flatten().collect::<Vec<_>>();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "cross-loop remote channel, {n} messages: p50 {:?}, p99 {:?}, max {:?}",
+        at(0.5),
+        at(0.99),
+        latencies[latencies.len() - 1]
+    );
+    true
+}
+
 /// Runs of `sleep_100k` per runtime.
 const SLEEP_RUNS: usize = 3;
 
 fn main() {
-    if net::drive::child_mode() || workload_mode() {
+    if net::drive::child_mode() || workload_mode() || cross_loop_mode() {
         return;
     }
     let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);
