@@ -351,6 +351,13 @@ fn hello_server_answers_malformed_input_with_a_4xx_or_a_clean_close() {
             assert!(answer.starts_with("HTTP/1.1 4"), "{what}: {answer:?}");
         }
     }
+    // A body is never read as a request, whatever the order of the headers (request
+    // smuggling: a later `Connection: keep-alive` used to keep the connection open).
+    let smuggling = b"POST / HTTP/1.1\r\nContent-Length: 26\r\nConnection: keep-alive\r\n\r\n\
+                      GET /smuggled HTTP/1.1\r\n\r\n";
+    let answer = String::from_utf8_lossy(&exchange(addr, smuggling)).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    assert!(!answer.contains("smuggled"), "the body was served as a request: {answer}");
     // Pipelined requests are all answered, in order.
     let pipelined = b"GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n\
                       GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
