@@ -357,7 +357,10 @@ fn hello_server_answers_malformed_input_with_a_4xx_or_a_clean_close() {
                       GET /smuggled HTTP/1.1\r\n\r\n";
     let answer = String::from_utf8_lossy(&exchange(addr, smuggling)).into_owned();
     assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
-    assert!(!answer.contains("smuggled"), "the body was served as a request: {answer}");
+    assert!(
+        !answer.contains("smuggled"),
+        "the body was served as a request: {answer}"
+    );
     // Pipelined requests are all answered, in order.
     let pipelined = b"GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n\
                       GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";

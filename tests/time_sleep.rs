@@ -312,3 +312,16 @@ fn timers_fire_in_deadline_order_then_arming_order() {
         assert_eq!(got, sorted);
     });
 }
+
+#[test]
+fn sub_millisecond_sleeps_never_end_early() {
+    // 50 µs to 1.5 ms: waited for precisely (a timerfd), never less than asked.
+    support::run(async {
+        for micros in [50u64, 100, 250, 700, 1_000, 1_500] {
+            let asked = Duration::from_micros(micros);
+            let start = Instant::now();
+            evloop::sleep(asked).await;
+            assert!(start.elapsed() >= asked, "a {asked:?} sleep ended early");
+        }
+    });
+}

@@ -25,6 +25,7 @@
 //! * `turn` collects wakers and returns them; the caller wakes them after releasing the
 //!   reactor's borrow (wake outside the borrow).
 
+mod precise;
 mod registration;
 mod scheduled_io;
 
@@ -45,6 +46,9 @@ pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 /// Token of the self-pipe that a signal handler writes to (`dump_on_sigquit`).
 pub(crate) const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 
+/// Token of the timerfd that ends a wait shorter than a millisecond (`precise.rs`).
+const PRECISE_TOKEN: Token = Token(usize::MAX - 2);
+
 const GENERATION_MASK: u32 = (1 << 31) - 1;
 
 /// Owner of the `mio::Poll` and of every source's readiness.
@@ -59,6 +63,8 @@ pub(crate) struct Reactor {
     /// Read end of the signal self-pipe, if one is registered, and whether it fired.
     signal_pipe: Option<mio::net::UnixStream>,
     signal_fired: bool,
+    /// Ends sub-millisecond waits; made on first use.
+    precise: Option<precise::PreciseTimer>,
 }
 
 impl Reactor {
@@ -75,6 +81,7 @@ impl Reactor {
             events_seen: 0,
             signal_pipe: None,
             signal_fired: false,
+            precise: None,
         };
         Ok((reactor, waker))
     }
@@ -163,6 +170,35 @@ impl Reactor {
         Some(io)
     }
 
+    /// As [`turn`](Self::turn), waiting `timeout` exactly rather than rounded up to the
+    /// millisecond: a timerfd armed for `timeout` ends the wait (see `precise.rs`). Falls
+    /// back to the millisecond wait if the timerfd cannot be made.
+    pub(crate) fn turn_precise(
+        &mut self,
+        timeout: Duration,
+        wakers: &mut Vec<std::task::Waker>,
+    ) -> io::Result<usize> {
+        if cfg!(miri) {
+            return self.turn(Some(timeout), wakers); // Miri has no timerfd
+        }
+        if self.precise.is_none() {
+            if let Ok(mut timer) = precise::PreciseTimer::new() {
+                if self
+                    .poll
+                    .registry()
+                    .register(&mut timer, PRECISE_TOKEN, Interest::READABLE)
+                    .is_ok()
+                {
+                    self.precise = Some(timer);
+                }
+            }
+        }
+        if let Some(timer) = &self.precise {
+            let _ = timer.arm(timeout); // on failure, the millisecond wait below still ends
+        }
+        self.turn(Some(timeout), wakers)
+    }
+
     /// Waits for events (at most `timeout`; `None` blocks until one arrives) and records
     /// them, pushing the wakers to wake on `wakers`. Returns the number of events.
     ///
@@ -187,6 +223,12 @@ impl Reactor {
             }
             if token == SIGNAL_TOKEN {
                 self.signal_fired = true;
+                continue;
+            }
+            if token == PRECISE_TOKEN {
+                if let Some(timer) = &self.precise {
+                    timer.drain();
+                }
                 continue;
             }
             let key = token.0 as u32;

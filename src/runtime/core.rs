@@ -366,9 +366,9 @@ impl Core {
     /// The loop's wait: polls the reactor (blocking until the next timer deadline if
     /// `may_block`), fires due timers, wakes their waiters and runs what other threads sent.
     fn park(&self, may_block: bool) {
-        let timeout = self.park_timeout(may_block);
+        let (timeout, precise) = self.park_timeout(may_block);
         let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        self.poll_io(timeout, &mut wakers);
+        self.poll_io(timeout, precise, &mut wakers);
         self.fire_timers(&mut wakers);
         *self.wakers.borrow_mut() = wakers;
         self.run_remote();
@@ -376,25 +376,34 @@ impl Core {
 
     /// How long the reactor may block: not at all if something is ready (or another thread
     /// sent work), else until the next timer deadline (`None`: no timer, block until an
-    /// event).
-    fn park_timeout(&self, may_block: bool) -> Option<Duration> {
+    /// event); and whether that deadline is a fine timer's, to be met to the microsecond.
+    fn park_timeout(&self, may_block: bool) -> (Option<Duration>, bool) {
         if !may_block || self.shared.is_notified() {
-            return Some(Duration::ZERO);
+            return (Some(Duration::ZERO), false);
         }
-        let deadline = self.timers.borrow().next_deadline()?;
-        Some(deadline.saturating_duration_since(self.clock.now()))
+        let Some((deadline, precise)) = self.timers.borrow_mut().next_deadline() else {
+            return (None, false);
+        };
+        (
+            Some(deadline.saturating_duration_since(self.clock.now())),
+            precise,
+        )
     }
 
     /// Polls the reactor for I/O events and wakes their waiters. A poll that could not block
     /// is skipped when no source is registered (it could only report the cross-thread waker,
-    /// which `Shared` tracks with an atomic flag).
-    fn poll_io(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
+    /// which `Shared` tracks with an atomic flag). A `precise` wait ends at `timeout` to the
+    /// microsecond rather than the millisecond (a timerfd).
+    fn poll_io(&self, timeout: Option<Duration>, precise: bool, wakers: &mut Vec<Waker>) {
         let blocking = timeout != Some(Duration::ZERO);
         if !blocking && !self.reactor.borrow().has_sources() {
             return;
         }
         let parked_at = blocking.then(Instant::now);
-        let turned = self.reactor.borrow_mut().turn(timeout, wakers);
+        let turned = match timeout {
+            Some(timeout) if precise => self.reactor.borrow_mut().turn_precise(timeout, wakers),
+            _ => self.reactor.borrow_mut().turn(timeout, wakers),
+        };
         if let Err(err) = turned {
             panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
         }

@@ -120,11 +120,68 @@ fn cross_loop_mode() -> bool {
     true
 }
 
+/// `<bench> --fine-timers N`: N sequential sleeps of a pseudo-random 50 µs to 2 ms on an
+/// idle loop, on evloop and on tokio's current-thread runtime; prints the lateness
+/// (p50, p99, max) and the number of early wakes for each.
+fn fine_timers_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(i) = args.iter().position(|a| a == "--fine-timers") else {
+        return false;
+    };
+    let n: usize = args
+        .get(i + 1)
+        .and_then(|n| n.parse().ok())
+        .expect("usage: --fine-timers N");
+    let durations: Vec<Duration> = {
+        let mut rng = common::XorShift::fixed();
+        (0..n)
+            .map(|_| Duration::from_micros(50 + rng.next_u64() % 1_950))
+            .collect()
+    };
+    fn report(name: &str, mut late: Vec<Duration>, early: usize) {
+        late.sort();
+        let at = |q: f64| late[((late.len() as f64 * q) as usize).min(late.len() - 1)];
+        println!(
+            "{name}: {} sleeps of 50 µs–2 ms: lateness p50 {:?}, p99 {:?}, max {:?}; early {early}",
+            late.len(),
+            at(0.5),
+            at(0.99),
+            late[late.len() - 1]
+        );
+    }
+    let sleeps = durations.clone();
+    let (late, early) = Evloop::block_on(async move {
+        let (mut late, mut early) = (Vec::new(), 0);
+        for d in sleeps {
+            let start = std::time::Instant::now();
+            evloop::sleep(d).await;
+            let took = start.elapsed();
+            early += usize::from(took < d);
+            late.push(took.saturating_sub(d));
+        }
+        (late, early)
+    });
+    report("evloop", late, early);
+    let (late, early) = Tokio::block_on(async move {
+        let (mut late, mut early) = (Vec::new(), 0);
+        for d in durations {
+            let start = std::time::Instant::now();
+            tokio::time::sleep(d).await;
+            let took = start.elapsed();
+            early += usize::from(took < d);
+            late.push(took.saturating_sub(d));
+        }
+        (late, early)
+    });
+    report("tokio", late, early);
+    true
+}
+
 /// Runs of `sleep_100k` per runtime.
 const SLEEP_RUNS: usize = 3;
 
 fn main() {
-    if net::drive::child_mode() || workload_mode() || cross_loop_mode() {
+    if net::drive::child_mode() || workload_mode() || cross_loop_mode() || fine_timers_mode() {
         return;
     }
     let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);

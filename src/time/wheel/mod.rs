@@ -35,6 +35,18 @@
 //! down) has reached it, so an entry never fires before its deadline. It may fire up to one
 //! tick plus the loop's processing time after it.
 //!
+//! # Fine timers
+//!
+//! A slot is a millisecond, and an entry fires once the tick it rounds *up* to has been
+//! reached, so an entry is up to a millisecond late; for a 100 µs sleep that is ten times
+//! its length. So an entry armed at most [`FINE_TICKS`] ticks before it is due is also
+//! listed in `fine` with its exact deadline: [`process`](Wheel::process) fires it as soon as
+//! that deadline has passed (still never early), and
+//! [`next_deadline`](Wheel::next_deadline) reports the exact deadline, marked *fine*, so the
+//! loop waits for it precisely (a timerfd, `reactor/precise.rs`) instead of to the next
+//! millisecond. A fine entry stays linked in its slot as usual, so cancelling and re-waking
+//! it are unchanged; `fine` is pruned lazily. Loops that arm no short timers never touch it.
+//!
 //! # Order
 //!
 //! Entries fire in deadline order (by tick), and entries of the same tick in the order they
@@ -58,6 +70,10 @@ const LEVEL0_BITS: u32 = 12;
 /// Bits of a tick that index each higher level (64 slots).
 const BITS: u32 = 6;
 const LEVELS: usize = 5;
+/// An entry due at most this many ticks after the wheel's current tick is *fine*: it fires
+/// at its exact deadline rather than at its tick (see "Fine timers").
+const FINE_TICKS: u64 = 3;
+
 /// Ticks covered by the whole wheel (36 bits of milliseconds: about 2.2 years).
 const RANGE_MASK: u64 = (1 << (LEVEL0_BITS + BITS * (LEVELS as u32 - 1))) - 1;
 
@@ -122,6 +138,9 @@ pub(crate) struct Wheel {
     relink: Vec<u32>,
     /// Scratch list of the entries one `process` call fires: `(tick, generation, waker)`.
     fired: Vec<(u64, u64, Waker)>,
+    /// Fine entries (due within `FINE_TICKS` when armed) with their exact deadlines; may
+    /// hold entries already fired or cancelled (checked by generation, pruned lazily).
+    fine: Vec<(Instant, TimerKey)>,
 }
 
 impl Wheel {
@@ -134,6 +153,7 @@ impl Wheel {
             inserted: 0,
             relink: Vec::new(),
             fired: Vec::new(),
+            fine: Vec::new(),
         }
     }
 
@@ -191,13 +211,14 @@ impl Wheel {
             next: NIL,
         });
         self.link(key as u32);
-        Some((
-            TimerKey {
-                key: key as u32,
-                generation,
-            },
-            tick,
-        ))
+        let timer = TimerKey {
+            key: key as u32,
+            generation,
+        };
+        if tick <= self.elapsed + FINE_TICKS {
+            self.fine.push((deadline, timer));
+        }
+        Some((timer, tick))
     }
 
     #[cfg(test)]
@@ -323,14 +344,59 @@ impl Wheel {
         best
     }
 
-    /// When the loop must next look at the wheel (a slot start: maybe only a cascade).
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let (_, _, tick) = self.next_expiration()?;
-        Some(
+    /// When the loop must next look at the wheel (a slot start: maybe only a cascade), and
+    /// whether that is a fine entry's exact deadline (to be waited for precisely).
+    pub(crate) fn next_deadline(&mut self) -> Option<(Instant, bool)> {
+        let slot = self.next_expiration().map(|(_, _, tick)| {
             self.base
                 .checked_add(Duration::from_millis(tick))
-                .unwrap_or_else(|| self.base + Duration::from_secs(86_400 * 365 * 30)),
-        )
+                .unwrap_or_else(|| self.base + Duration::from_secs(86_400 * 365 * 30))
+        });
+        match (slot, self.next_fine()) {
+            (Some(slot), Some(fine)) if fine < slot => Some((fine, true)),
+            (slot, fine) => slot
+                .map(|slot| (slot, false))
+                .or(fine.map(|fine| (fine, true))),
+        }
+    }
+
+    /// The earliest exact deadline of a fine entry still armed (dropping the stale ones).
+    fn next_fine(&mut self) -> Option<Instant> {
+        if self.fine.is_empty() {
+            return None;
+        }
+        let entries = &self.entries;
+        self.fine.retain(|(_, timer)| {
+            entries
+                .get(timer.key as usize)
+                .is_some_and(|e| e.generation == timer.generation)
+        });
+        self.fine.iter().map(|&(deadline, _)| deadline).min()
+    }
+
+    /// Fires the fine entries whose exact deadline has passed by `now` (their tick may not
+    /// have been reached yet), onto `fired`.
+    fn process_fine(&mut self, now: Instant, fired: &mut Vec<(u64, u64, Waker)>) {
+        let mut i = 0;
+        while i < self.fine.len() {
+            let (deadline, timer) = self.fine[i];
+            let armed = self
+                .entries
+                .get(timer.key as usize)
+                .is_some_and(|e| e.generation == timer.generation);
+            if !armed {
+                self.fine.swap_remove(i);
+                continue;
+            }
+            if deadline <= now {
+                self.fine.swap_remove(i);
+                self.unlink(timer.key);
+                let tick = self.entries[timer.key as usize].tick;
+                fired.push((tick, timer.generation, self.remove(timer.key)));
+                continue;
+            }
+            i += 1;
+        }
     }
 
     /// Fires every entry due at `now`, pushing their wakers on `wakers`.
@@ -369,6 +435,10 @@ impl Wheel {
             self.link(key);
         }
         self.relink = relink;
+        // Fine entries due by `now`, once every entry is linked again.
+        if !self.fine.is_empty() {
+            self.process_fine(now, &mut fired);
+        }
         // Deadline order, ties in arming order (generations are unique and increasing).
         if !fired.is_sorted_by_key(|&(tick, generation, _)| (tick, generation)) {
             fired.sort_unstable_by_key(|&(tick, generation, _)| (tick, generation));
@@ -380,6 +450,7 @@ impl Wheel {
     /// Removes every entry, returning their wakers (runtime shutdown).
     pub(crate) fn clear(&mut self) -> Vec<Waker> {
         self.levels = new_levels();
+        self.fine.clear();
         self.entries.drain().map(|e| e.waker).collect()
     }
 }
@@ -573,6 +644,33 @@ mod tests {
                 deadline_of[b]
             );
         }
+    }
+
+    #[test]
+    fn a_fine_entry_fires_at_its_exact_deadline_never_before() {
+        // Due 300 µs after the wheel's start: its tick (1) is a millisecond away, but it
+        // fires as soon as 300 µs have passed, and is reported as the next, fine deadline.
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let deadline = base + Duration::from_micros(300);
+        let key = wheel.insert(deadline, Waker::noop()).unwrap();
+        assert_eq!(wheel.next_deadline(), Some((deadline, true)));
+        let mut wakers = Vec::new();
+        wheel.process(base + Duration::from_micros(299), &mut wakers);
+        assert!(wakers.is_empty(), "fired early");
+        wheel.process(deadline, &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(!wheel.is_armed(key));
+        assert_eq!(wheel.next_deadline(), None);
+        // A cancelled fine entry is forgotten; a far one is not fine.
+        let cancelled = wheel
+            .insert(base + Duration::from_micros(1_500), Waker::noop())
+            .unwrap();
+        assert!(wheel.cancel(cancelled).is_some());
+        wheel
+            .insert(base + Duration::from_secs(1), Waker::noop())
+            .unwrap();
+        assert!(matches!(wheel.next_deadline(), Some((_, false))));
     }
 
     #[test]
