@@ -199,6 +199,23 @@ impl Reactor {
         self.turn(Some(timeout), wakers)
     }
 
+    /// An event of a reserved token: the cross-thread waker (nothing to do: the runtime
+    /// tracks it with a flag), the signal self-pipe, or the precise timer.
+    #[cold]
+    fn reserved_event(
+        token: Token,
+        signal_fired: &mut bool,
+        precise: Option<&precise::PreciseTimer>,
+    ) {
+        if token == SIGNAL_TOKEN {
+            *signal_fired = true;
+        } else if token == PRECISE_TOKEN {
+            if let Some(timer) = precise {
+                timer.drain();
+            }
+        }
+    }
+
     /// Waits for events (at most `timeout`; `None` blocks until one arrives) and records
     /// them, pushing the wakers to wake on `wakers`. Returns the number of events.
     ///
@@ -218,17 +235,10 @@ impl Reactor {
         for event in self.events.iter() {
             count += 1;
             let token = event.token();
-            if token == WAKE_TOKEN {
-                continue;
-            }
-            if token == SIGNAL_TOKEN {
-                self.signal_fired = true;
-                continue;
-            }
-            if token == PRECISE_TOKEN {
-                if let Some(timer) = &self.precise {
-                    timer.drain();
-                }
+            if token.0 >= PRECISE_TOKEN.0 {
+                // The reserved tokens (slab keys never reach them): one comparison on the
+                // path of every socket event.
+                Self::reserved_event(token, &mut self.signal_fired, self.precise.as_ref());
                 continue;
             }
             let key = token.0 as u32;

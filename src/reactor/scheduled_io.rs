@@ -126,6 +126,7 @@ impl ScheduledIo {
     }
 
     /// Records an event and hands over the wakers it satisfies, oldest first.
+    #[inline(always)] // into the reactor's event loop
     pub(crate) fn set_readiness(&self, event: &mio::event::Event, wakers: &mut Vec<Waker>) {
         let mut bits = 0;
         if event.is_readable() {

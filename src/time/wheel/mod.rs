@@ -216,7 +216,7 @@ impl Wheel {
             generation,
         };
         if tick <= self.elapsed + FINE_TICKS {
-            self.fine.push((deadline, timer));
+            self.push_fine(deadline, timer);
         }
         Some((timer, tick))
     }
@@ -297,6 +297,7 @@ impl Wheel {
         }
     }
 
+    #[inline(always)] // on the cancel path of every armed timeout
     fn unlink(&mut self, key: u32) {
         let (level, slot, prev, next) = {
             let e = &self.entries[key as usize];
@@ -360,6 +361,13 @@ impl Wheel {
         }
     }
 
+    /// Lists a fine entry (out of line: most timers are not fine).
+    #[cold]
+    #[inline(never)]
+    fn push_fine(&mut self, deadline: Instant, timer: TimerKey) {
+        self.fine.push((deadline, timer));
+    }
+
     /// The earliest exact deadline of a fine entry still armed (dropping the stale ones).
     fn next_fine(&mut self) -> Option<Instant> {
         if self.fine.is_empty() {
@@ -376,6 +384,8 @@ impl Wheel {
 
     /// Fires the fine entries whose exact deadline has passed by `now` (their tick may not
     /// have been reached yet), onto `fired`.
+    #[cold]
+    #[inline(never)]
     fn process_fine(&mut self, now: Instant, fired: &mut Vec<(u64, u64, Waker)>) {
         let mut i = 0;
         while i < self.fine.len() {
