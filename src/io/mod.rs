@@ -11,6 +11,8 @@
 //! `WouldBlock`; [`IoSource::read_with`] and [`IoSource::write_with`] follow that rule for
 //! you, so a caller never misses an edge and never spins on a spurious one.
 
+mod fd_source;
 mod source;
 
+pub(crate) use fd_source::FdSource;
 pub use source::IoSource;

@@ -3,40 +3,12 @@
 //! zombies.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::ExitStatus;
 use std::sync::Mutex;
 
-use crate::io::IoSource;
+use crate::io::{FdSource, IoSource};
 use crate::reactor::Direction;
-
-/// A pidfd as a `mio` source: readable once the process has exited.
-#[derive(Debug)]
-pub(super) struct PidFd(OwnedFd);
-
-impl mio::event::Source for PidFd {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
-    }
-}
 
 /// Opens a pidfd for `pid`: `None` where the kernel has none (before Linux 5.3), or when
 /// `EVLOOP_PROCESS_NO_PIDFD` is set (to test the fallback).
@@ -55,8 +27,8 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 
 /// How one child's exit is noticed.
 pub(super) enum ExitWatcher {
-    /// Its pidfd, registered with the reactor.
-    PidFd(IoSource<PidFd>),
+    /// Its pidfd (readable once the process has exited), registered with the reactor.
+    PidFd(IoSource<FdSource>),
     /// `SIGCHLD`: each delivery makes the waiter check.
     #[cfg(feature = "signal")]
     SigChld(crate::signal::Signal),
@@ -68,7 +40,7 @@ impl ExitWatcher {
     /// A watcher for the child `pid`, made on the loop's thread.
     pub(super) fn new(pid: u32) -> io::Result<ExitWatcher> {
         if let Some(fd) = pidfd_open(pid) {
-            return Ok(ExitWatcher::PidFd(IoSource::new(PidFd(fd))?));
+            return Ok(ExitWatcher::PidFd(IoSource::new(FdSource(fd))?));
         }
         #[cfg(feature = "signal")]
         {

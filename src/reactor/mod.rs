@@ -186,7 +186,7 @@ impl Reactor {
                 if self
                     .poll
                     .registry()
-                    .register(&mut timer, PRECISE_TOKEN, Interest::READABLE)
+                    .register(&mut timer.0, PRECISE_TOKEN, Interest::READABLE)
                     .is_ok()
                 {
                     self.precise = Some(timer);

@@ -14,9 +14,11 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
+use crate::io::FdSource;
+
 /// A non-blocking `CLOCK_MONOTONIC` timerfd.
 #[derive(Debug)]
-pub(super) struct PreciseTimer(OwnedFd);
+pub(super) struct PreciseTimer(pub(super) FdSource);
 
 impl PreciseTimer {
     pub(super) fn new() -> io::Result<PreciseTimer> {
@@ -31,7 +33,7 @@ impl PreciseTimer {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` was just returned by timerfd_create: open, and owned by nobody else.
-        Ok(PreciseTimer(unsafe { OwnedFd::from_raw_fd(fd) }))
+        Ok(PreciseTimer(FdSource(unsafe { OwnedFd::from_raw_fd(fd) })))
     }
 
     /// Makes the timer expire once, `after` from now (at least 1 ns: zero would disarm it).
@@ -49,7 +51,7 @@ impl PreciseTimer {
         };
         // SAFETY: `spec` is a valid itimerspec; the old value is not asked for (null).
         let set =
-            unsafe { libc::timerfd_settime(self.0.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+            unsafe { libc::timerfd_settime(self.0.0.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
         if set < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -60,30 +62,6 @@ impl PreciseTimer {
     pub(super) fn drain(&self) {
         let mut count = [0u8; 8];
         // SAFETY: reads at most 8 bytes into an 8-byte buffer.
-        let _ = unsafe { libc::read(self.0.as_raw_fd(), count.as_mut_ptr().cast(), count.len()) };
-    }
-}
-
-impl mio::event::Source for PreciseTimer {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+        let _ = unsafe { libc::read(self.0.0.as_raw_fd(), count.as_mut_ptr().cast(), count.len()) };
     }
 }
