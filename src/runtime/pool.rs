@@ -392,14 +392,25 @@ impl LoopContext {
     /// # Examples
     ///
     /// ```
-    /// let answers = evloop::run_per_core(2, |ctx| async move {
-    ///     // Each loop asks the other one for its index.
-    ///     let other = (ctx.index() + 1) % 2;
-    ///     let on_other = ctx.handle(other).spawn(async { std::thread::current().name().map(str::to_owned) });
-    ///     Ok::<_, ()>(on_other.await.unwrap())
+    /// // Loop 0 has loop 1 run a job; loop 1 serves until loop 0 says it is done.
+    /// let (done_tx, done_rx) = evloop::channel::remote::channel::<()>();
+    /// let done_rx = std::sync::Mutex::new(Some(done_rx));
+    /// let answers = evloop::run_per_core(2, move |ctx| {
+    ///     let done_tx = done_tx.clone();
+    ///     let done_rx = if ctx.index() == 1 { done_rx.lock().unwrap().take() } else { None };
+    ///     async move {
+    ///         if let Some(mut done) = done_rx {
+    ///             done.recv().await;
+    ///             return Ok::<_, ()>(None);
+    ///         }
+    ///         let job = ctx.handle(1).spawn(async { std::thread::current().name().map(str::to_owned) });
+    ///         let ran_on = job.await.unwrap();
+    ///         done_tx.send(()).unwrap();
+    ///         Ok(ran_on)
+    ///     }
     /// })
     /// .unwrap();
-    /// assert_eq!(answers, [Some("evloop-1".to_owned()), Some("evloop-0".to_owned())]);
+    /// assert_eq!(answers, [Some("evloop-1".to_owned()), None]);
     /// ```
     #[track_caller]
     pub fn handle(&self, index: usize) -> &Handle {
