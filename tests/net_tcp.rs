@@ -601,3 +601,31 @@ fn emfile_child() {
         Ok(())
     });
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn closing_a_stream_whose_peer_is_gone_is_not_an_error() {
+    // hyper closes every connection with `poll_close`; a client that already left made it
+    // log "error shutting down connection" (NotConnected) for each one.
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let client = std::net::TcpStream::connect(listener.local_addr()?)?;
+        let (mut server, _) = listener.accept().await?;
+        socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO))?; // reset: gone
+        drop(client);
+        let mut buf = [0; 8];
+        let _ = server.read(&mut buf).await; // sees the reset
+        futures_util::io::AsyncWriteExt::close(&mut server).await?;
+        let (read, mut write) = {
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (peer, _) = listener.accept().await?;
+            socket2::SockRef::from(&peer).set_linger(Some(Duration::ZERO))?;
+            drop(peer);
+            let _ = client.read(&mut buf).await;
+            client.into_split()
+        };
+        futures_util::io::AsyncWriteExt::close(&mut write).await?;
+        drop(read);
+        Ok(())
+    });
+}

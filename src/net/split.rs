@@ -470,7 +470,7 @@ where
 
     fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.shutdown_on_drop = false;
-        Poll::Ready((self.shutdown)(&self.stream))
+        Poll::Ready(crate::net::async_io::closed((self.shutdown)(&self.stream)))
     }
 }
 
