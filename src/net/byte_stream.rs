@@ -11,7 +11,7 @@ use crate::io::IoSource;
 use crate::reactor::Direction;
 
 /// A connected byte-stream socket, and what a short read says about it.
-pub(crate) trait ByteStream: mio::event::Source
+pub(crate) trait ByteStream: mio::event::Source + std::os::fd::AsFd
 where
     for<'a> &'a Self: io::Read + io::Write,
 {
@@ -78,6 +78,25 @@ where
         let source = self.get_ref();
         let len = buf.len();
         let op = || io::Read::read(&mut &*source, buf);
+        if S::SHORT_READ_DRAINS {
+            self.registration()
+                .poll_transfer(cx, Direction::Read, len, op)
+        } else {
+            self.registration().poll_io(cx, Direction::Read, op)
+        }
+    }
+
+    /// As [`poll_read`](Self::poll_read), into memory that may be uninitialised (tokio's
+    /// `ReadBuf`, hyper's `ReadBufCursor`): `recv(2)` through socket2, with no zeroing.
+    #[cfg(feature = "tokio-io")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let source = self.get_ref();
+        let len = buf.len();
+        let op = || socket2::SockRef::from(source).recv(buf);
         if S::SHORT_READ_DRAINS {
             self.registration()
                 .poll_transfer(cx, Direction::Read, len, op)

@@ -74,6 +74,8 @@ mod async_io;
 mod byte_stream;
 mod split;
 mod tcp;
+#[cfg(feature = "tokio-io")]
+pub mod tokio_io;
 mod udp;
 mod unix;
 

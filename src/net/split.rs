@@ -131,6 +131,13 @@ impl<S> OwnedReadHalf<S> {
 }
 
 impl<S> OwnedWriteHalf<S> {
+    /// Shuts down the write side now (`poll_close`, tokio's `poll_shutdown`); a peer that
+    /// has already gone is not an error.
+    pub(crate) fn shut_down(&mut self) -> io::Result<()> {
+        self.shutdown_on_drop = false;
+        crate::net::async_io::closed((self.shutdown)(&self.stream))
+    }
+
     /// The stream, for the methods of this half (`split_halves!`).
     pub(crate) fn inner(&self) -> &S {
         &self.stream
@@ -469,8 +476,7 @@ where
     }
 
     fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.shutdown_on_drop = false;
-        Poll::Ready(crate::net::async_io::closed((self.shutdown)(&self.stream)))
+        Poll::Ready(self.shut_down())
     }
 }
 

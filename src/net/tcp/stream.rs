@@ -586,3 +586,6 @@ crate::net::split::split_halves!(
      let a = evloop::net::TcpStream::connect(listener.local_addr()?).await?; \
      (a, listener.accept().await?.0) }"
 );
+
+#[cfg(feature = "tokio-io")]
+crate::net::tokio_io::tokio_io_impls!(TcpStream);

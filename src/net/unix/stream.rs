@@ -462,3 +462,6 @@ impl fmt::Debug for UnixStream {
 }
 
 crate::net::split::split_halves!(UnixStream, SocketAddr, "evloop::net::UnixStream::pair()?");
+
+#[cfg(feature = "tokio-io")]
+crate::net::tokio_io::tokio_io_impls!(UnixStream);
