@@ -93,7 +93,7 @@ fn handle_spawns_from_another_thread_while_parked() {
         })
     });
     let loop_thread = std::thread::current().name().map(str::to_owned);
-    let out = rt.block_on(async {
+    let out = support::block_on(&rt, async {
         // Park until the remote spawn arrives (no timers, no I/O).
         let task = loop {
             if spawner.is_finished() {
@@ -115,7 +115,7 @@ fn remote_join_blocks_until_the_loop_ran_the_task() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle();
     let waiter = std::thread::spawn(move || handle.spawn(async { 21 * 2 }).join());
-    rt.block_on(async {
+    support::block_on(&rt, async {
         while !waiter.is_finished() {
             evloop::sleep(Duration::from_millis(1)).await;
         }
@@ -127,7 +127,7 @@ fn remote_join_blocks_until_the_loop_ran_the_task() {
 fn remote_spawn_panic_is_reported() {
     let rt = Runtime::new().unwrap();
     let task = rt.handle().spawn(async { panic!("remote boom") });
-    let err = rt.block_on(task).unwrap_err();
+    let err = support::block_on(&rt, task).unwrap_err();
     assert!(err.is_panic());
     assert_eq!(err.to_string(), "task panicked: remote boom");
 }
@@ -173,7 +173,7 @@ fn spawn_blocking_panic_comes_back_as_join_error() {
 fn spawn_blocking_is_bounded_and_queues_the_rest() {
     let rt = Runtime::builder().max_blocking_threads(2).build().unwrap();
     let running = Arc::new(Mutex::new((0usize, 0usize))); // (now, max)
-    let results = rt.block_on(async {
+    let results = support::block_on(&rt, async {
         let handles: Vec<_> = (0..8)
             .map(|i| {
                 let running = running.clone();
@@ -222,7 +222,7 @@ fn thread_safety_of_the_public_types() {
 fn pending_task(runtime: &Runtime) -> (Arc<Mutex<usize>>, Waker, evloop::JoinHandle<()>) {
     let polls: Arc<Mutex<usize>> = Arc::default();
     let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
-    let handle = runtime.block_on({
+    let handle = support::block_on(&runtime, {
         let (polls, waker) = (polls.clone(), waker.clone());
         async move {
             let handle = evloop::spawn(poll_fn(move |cx| {
@@ -256,7 +256,7 @@ fn millions_of_cross_thread_wakes_of_one_task_queue_it_once() {
     let counters = metrics(&runtime);
     assert_eq!(counters.remote_queued, 1, "one task, queued once");
     assert!(counters.remote_queue_peak <= 1, "{counters:?}");
-    runtime.block_on(async {
+    support::block_on(&runtime, async {
         // The loop takes the queue when it parks; the task runs after that.
         for _ in 0..1_000 {
             if *polls.lock().unwrap() > 1 {
@@ -280,9 +280,9 @@ fn a_block_on_that_never_parks_still_takes_the_remote_queue() {
     let (polls, waker, handle) = pending_task(&runtime);
     std::thread::spawn(move || waker.wake()).join().unwrap();
     assert_eq!(metrics(&runtime).remote_queued, 1);
-    runtime.block_on(async {}); // ready at its first poll: the loop never parks
+    support::block_on(&runtime, async {}); // ready at its first poll: the loop never parks
     assert_eq!(metrics(&runtime).remote_queued, 0, "the wake was taken");
-    runtime.block_on(evloop::yield_now());
+    support::block_on(&runtime, evloop::yield_now());
     assert_eq!(*polls.lock().unwrap(), 2);
     handle.abort();
 }
@@ -303,7 +303,7 @@ fn remote_join_handle_abort_from_another_thread() {
         task.abort();
         task.join()
     });
-    runtime.block_on(async {
+    support::block_on(&runtime, async {
         for _ in 0..10_000 {
             if aborter.is_finished() {
                 break;
@@ -328,7 +328,7 @@ fn remote_join_handle_abort_from_another_thread() {
     })
     .join()
     .map(|task| {
-        runtime.block_on(async {
+        support::block_on(&runtime, async {
             while !task.is_finished() {
                 evloop::yield_now().await;
             }
@@ -339,7 +339,7 @@ fn remote_join_handle_abort_from_another_thread() {
     assert!(!*ran.lock().unwrap());
     // Aborting a finished task keeps its output.
     let task = handle.spawn(async { 7 });
-    runtime.block_on(async {
+    support::block_on(&runtime, async {
         while !task.is_finished() {
             evloop::yield_now().await;
         }
@@ -359,5 +359,5 @@ impl Drop for DropFlag {
 
 /// The counters of `runtime`, read on its loop without letting it park (`debug::metrics`).
 fn metrics(runtime: &Runtime) -> evloop::debug::RuntimeMetrics {
-    runtime.block_on(async { evloop::debug::metrics() })
+    support::block_on(&runtime, async { evloop::debug::metrics() })
 }

@@ -3,6 +3,8 @@
 //! cross-thread wakes. Counts come from `/proc/self` (Linux), so the tests run one at a
 //! time (a lock), and not under Miri (no `/proc`).
 
+mod support;
+
 use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
@@ -62,7 +64,7 @@ fn dropping_a_runtime_joins_its_idle_blocking_threads() {
     let _serial = serial();
     let before = blocking_threads();
     let runtime = Runtime::builder().max_blocking_threads(4).build().unwrap();
-    runtime.block_on(async {
+    support::block_on(&runtime, async {
         let jobs: Vec<_> = (0..4)
             .map(|i| {
                 evloop::spawn_blocking(move || {
@@ -103,7 +105,7 @@ fn memory_of_a_burst_of_cross_thread_wakes_is_given_back() {
     let _serial = serial();
     let runtime = Runtime::new().unwrap();
     let wakers: Arc<Mutex<Vec<Waker>>> = Arc::default();
-    let handles = runtime.block_on({
+    let handles = support::block_on(&runtime, {
         let wakers = wakers.clone();
         async move {
             let handles: Vec<_> = (0..TASKS)
@@ -138,7 +140,7 @@ fn memory_of_a_burst_of_cross_thread_wakes_is_given_back() {
     .unwrap();
     let peak = metrics(&runtime).remote_queue_peak;
     assert_eq!(peak, TASKS as u64, "each task queued once");
-    runtime.block_on(evloop::sleep(Duration::from_millis(1))); // the loop takes the queue
+    support::block_on(&runtime, evloop::sleep(Duration::from_millis(1))); // the loop takes the queue
     assert_eq!(metrics(&runtime).remote_queued, 0);
     let after = rss();
     assert!(
@@ -154,5 +156,5 @@ fn memory_of_a_burst_of_cross_thread_wakes_is_given_back() {
 
 /// The counters of `runtime`, read on its loop without letting it park (`debug::metrics`).
 fn metrics(runtime: &Runtime) -> evloop::debug::RuntimeMetrics {
-    runtime.block_on(async { evloop::debug::metrics() })
+    support::block_on(&runtime, async { evloop::debug::metrics() })
 }

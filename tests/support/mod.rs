@@ -305,3 +305,18 @@ pub fn run<F: Future>(body: F) -> F::Output {
         }
     })
 }
+
+/// `runtime.block_on(body)` with the deadline of [`run`]: for tests that need their own
+/// runtime (a builder option, or a runtime kept across several `block_on` calls).
+#[track_caller]
+pub fn block_on<F: Future>(runtime: &evloop::Runtime, body: F) -> F::Output {
+    let location = std::panic::Location::caller();
+    runtime.block_on(async move {
+        match evloop::wait_for(TEST_LIMIT, body).await {
+            Ok(output) => output,
+            Err(_elapsed) => {
+                panic!("test body at {location} still waiting after {TEST_LIMIT:?}: hung")
+            }
+        }
+    })
+}
