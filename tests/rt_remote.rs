@@ -359,5 +359,5 @@ impl Drop for DropFlag {
 
 /// The counters of `runtime`, read on its loop without letting it park (`debug::metrics`).
 fn metrics(runtime: &Runtime) -> evloop::debug::RuntimeMetrics {
-    support::block_on(&runtime, async { evloop::debug::metrics() })
+    support::block_on(runtime, async { evloop::debug::metrics() })
 }

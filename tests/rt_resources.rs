@@ -156,5 +156,5 @@ fn memory_of_a_burst_of_cross_thread_wakes_is_given_back() {
 
 /// The counters of `runtime`, read on its loop without letting it park (`debug::metrics`).
 fn metrics(runtime: &Runtime) -> evloop::debug::RuntimeMetrics {
-    support::block_on(&runtime, async { evloop::debug::metrics() })
+    support::block_on(runtime, async { evloop::debug::metrics() })
 }
