@@ -222,7 +222,7 @@ fn thread_safety_of_the_public_types() {
 fn pending_task(runtime: &Runtime) -> (Arc<Mutex<usize>>, Waker, evloop::JoinHandle<()>) {
     let polls: Arc<Mutex<usize>> = Arc::default();
     let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
-    let handle = support::block_on(&runtime, {
+    let handle = support::block_on(runtime, {
         let (polls, waker) = (polls.clone(), waker.clone());
         async move {
             let handle = evloop::spawn(poll_fn(move |cx| {
