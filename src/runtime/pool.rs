@@ -45,7 +45,18 @@ pub struct LoopPool {
     pin: bool,
 }
 
-/// What one loop of a [`LoopPool`] knows about the pool.
+/// What one loop of a [`LoopPool`] knows about the pool: its index, and every loop's
+/// [`Handle`].
+///
+/// # Examples
+///
+/// ```
+/// let seen = evloop::run_per_core(2, |ctx| async move {
+///     Ok::<_, ()>(format!("loop {} of {}", ctx.index(), ctx.loops()))
+/// })
+/// .unwrap();
+/// assert_eq!(seen, ["loop 0 of 2", "loop 1 of 2"]);
+/// ```
 pub struct LoopContext {
     index: usize,
     handles: Arc<[Handle]>,
@@ -67,6 +78,14 @@ impl Stop {
 }
 
 /// Why [`LoopPool::run`] failed.
+///
+/// # Examples
+///
+/// ```
+/// let err = evloop::run_per_core(1, |_ctx| async { Err::<(), _>("no config") }).unwrap_err();
+/// assert!(matches!(err, evloop::PoolError::Failed { index: 0, error: "no config" }));
+/// assert_eq!(err.to_string(), "loop 0 failed: no config");
+/// ```
 #[derive(Debug)]
 pub enum PoolError<E> {
     /// A loop's runtime or thread could not be created.
