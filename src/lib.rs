@@ -82,6 +82,7 @@
 
 mod blocking;
 pub mod channel;
+pub mod compat;
 pub mod debug;
 pub mod io;
 pub mod join;

@@ -88,7 +88,7 @@ where
 
     /// As [`poll_read`](Self::poll_read), into memory that may be uninitialised (tokio's
     /// `ReadBuf`, hyper's `ReadBufCursor`): `recv(2)` through socket2, with no zeroing.
-    #[cfg(feature = "tokio-io")]
+    #[cfg(any(feature = "tokio-io", feature = "hyper"))]
     pub(crate) fn poll_read_uninit(
         &self,
         cx: &mut Context<'_>,

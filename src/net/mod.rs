@@ -80,6 +80,8 @@ mod udp;
 mod unix;
 
 pub use addr::{ToSocketAddrs, lookup_host};
+#[cfg(feature = "hyper")]
+pub(crate) use async_io::closed as closed_write;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use tcp::{Incoming, ListenOptions, TcpListener, TcpStream};
 pub use udp::UdpSocket;

@@ -589,3 +589,11 @@ crate::net::split::split_halves!(
 
 #[cfg(feature = "tokio-io")]
 crate::net::tokio_io::tokio_io_impls!(TcpStream);
+
+impl TcpStream {
+    /// The stream's readiness source (for the compat layers).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn io(&self) -> &IoSource<mio::net::TcpStream> {
+        &self.io
+    }
+}

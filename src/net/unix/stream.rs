@@ -465,3 +465,11 @@ crate::net::split::split_halves!(UnixStream, SocketAddr, "evloop::net::UnixStrea
 
 #[cfg(feature = "tokio-io")]
 crate::net::tokio_io::tokio_io_impls!(UnixStream);
+
+impl UnixStream {
+    /// The stream's readiness source (for the compat layers).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn io(&self) -> &IoSource<mio::net::UnixStream> {
+        &self.io
+    }
+}
