@@ -177,11 +177,76 @@ fn fine_timers_mode() -> bool {
     true
 }
 
+/// `<bench> --serve-hyper evloop|tokio`: hyper's HTTP/1.1 server with the hello handler
+/// (`GET /{name}` → `Hello, {name}`) on evloop (`compat::hyper`) or on tokio's
+/// current-thread runtime (`hyper_util::rt::TokioIo`), until killed; prints
+/// `listening ADDR` first. For `wrk`, the same way as `--serve-http`.
+fn serve_hyper_mode() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(i) = args.iter().position(|a| a == "--serve-hyper") else {
+        return false;
+    };
+    async fn hello(
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> Result<hyper::Response<String>, std::convert::Infallible> {
+        let name = req.uri().path().trim_start_matches('/');
+        Ok(hyper::Response::new(format!("Hello, {name}")))
+    }
+    match args.get(i + 1).map(String::as_str) {
+        Some("evloop") => evloop::run(async {
+            let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            println!("listening {}", listener.local_addr().unwrap());
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                evloop::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(
+                            evloop::compat::hyper::Io::new(stream),
+                            hyper::service::service_fn(hello),
+                        )
+                        .await;
+                });
+            }
+        }),
+        Some("tokio") => tokio::task::LocalSet::new().block_on(
+            &tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                println!("listening {}", listener.local_addr().unwrap());
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    tokio::task::spawn_local(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(
+                                hyper_util::rt::TokioIo::new(stream),
+                                hyper::service::service_fn(hello),
+                            )
+                            .await;
+                    });
+                }
+            },
+        ),
+        other => panic!("--serve-hyper takes evloop or tokio, not {other:?}"),
+    }
+}
+
 /// Runs of `sleep_100k` per runtime.
 const SLEEP_RUNS: usize = 3;
 
 fn main() {
-    if net::drive::child_mode() || workload_mode() || cross_loop_mode() || fine_timers_mode() {
+    if net::drive::child_mode()
+        || workload_mode()
+        || cross_loop_mode()
+        || fine_timers_mode()
+        || serve_hyper_mode()
+    {
         return;
     }
     let scale = env_parse("EVLOOP_BENCH_SCALE", 1.0_f64);
