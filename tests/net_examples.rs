@@ -22,12 +22,6 @@ use std::time::{Duration, Instant};
 /// Upper bound for any one child process or socket wait.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// Whether every peer program of a test is installed (see `support::peers_available`).
-#[track_caller]
-fn peers(programs: &[&str]) -> bool {
-    support::peers_available(programs)
-}
-
 /// Starts `python3 -u -c script`, which prints the port it listens on.
 fn python_server(script: &str) -> (Running, u16) {
     let mut command = Command::new("python3");
@@ -86,7 +80,7 @@ fn connect(addr: SocketAddr) -> TcpStream {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn hello_server_answers_curl() {
-    if !peers(&["curl"]) {
+    if !support::peers_available(&["curl"]) {
         return;
     }
     let (_server, addr) = Running::example("hello_server", &["0"]);
@@ -114,7 +108,7 @@ fn hello_server_answers_curl() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn hello_server_keeps_the_connection_alive() {
-    if !peers(&["curl"]) {
+    if !support::peers_available(&["curl"]) {
         return;
     }
     let (_server, addr) = Running::example("hello_server", &["0"]);
@@ -148,7 +142,7 @@ fn hello_server_keeps_the_connection_alive() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn hello_server_rejects_garbage_and_keeps_serving() {
-    if !peers(&["curl"]) {
+    if !support::peers_available(&["curl"]) {
         return;
     }
     let (_server, addr) = Running::example("hello_server", &["0"]);
@@ -168,7 +162,7 @@ fn hello_server_rejects_garbage_and_keeps_serving() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn hello_server_under_wrk_load() {
-    if !peers(&["wrk", "curl"]) {
+    if !support::peers_available(&["wrk", "curl"]) {
         return;
     }
     let (_server, addr) = Running::example("hello_server", &["0"]);
@@ -286,7 +280,7 @@ asyncio.run(asyncio.wait_for(main(int(sys.argv[1])), 20))
 #[test]
 #[cfg_attr(miri, ignore)]
 fn echo_server_with_a_python_asyncio_client() {
-    if !peers(&["python3"]) {
+    if !support::peers_available(&["python3"]) {
         return;
     }
     let (_server, addr) = Running::example("echo_server", &["0"]);
@@ -366,7 +360,7 @@ fn summary_count(stdout: &str, label: &str) -> usize {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn scraper_against_a_python_asyncio_server() {
-    if !peers(&["python3"]) {
+    if !support::peers_available(&["python3"]) {
         return;
     }
     let (_python, port) = python_server(PY_HTTP_SERVER);
@@ -423,7 +417,7 @@ asyncio.run(main())
 #[test]
 #[cfg_attr(miri, ignore)]
 fn udp_echo_with_a_python_datagram_peer() {
-    if !peers(&["python3"]) {
+    if !support::peers_available(&["python3"]) {
         return;
     }
     let (_python, port) = python_server(PY_UDP_ECHO);

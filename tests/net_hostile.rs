@@ -73,16 +73,17 @@ fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// Waits until `server` has at most `fds` open, for `limit` at most; returns how long.
+/// Waits until `server` has at most `fds` sockets open, for `limit` at most; returns how
+/// long.
 #[track_caller]
 fn wait_for_fds(server: &Running, fds: usize, limit: Duration) -> Duration {
     let start = Instant::now();
-    while server.open_fds() > fds {
+    while server.open_sockets() > fds {
         assert!(
             start.elapsed() < limit,
-            "the server still has {} fds open, {} more than before",
-            server.open_fds(),
-            server.open_fds() - fds
+            "the server still has {} sockets open, {} more than before",
+            server.open_sockets(),
+            server.open_sockets() - fds
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -140,7 +141,7 @@ fn get(stream: &mut TcpStream, name: &str) -> String {
 fn hello_server_closes_stalled_and_trickling_clients_and_keeps_serving() {
     let n = attackers();
     let (server, addr) = server("hello_server", &["--max-connections", "10000"]);
-    let fds_before = server.open_fds();
+    let fds_before = server.open_sockets();
     let start = Instant::now();
     // Half a request, then silence.
     let mut stalled: Vec<TcpStream> = (0..n)
@@ -215,8 +216,8 @@ fn hello_server_closes_stalled_and_trickling_clients_and_keeps_serving() {
     drop(normal);
     let took = wait_for_fds(&server, fds_before, SLACK);
     eprintln!(
-        "server fds back to {} ({took:?} after the clients left)",
-        server.open_fds()
+        "server sockets back to {} ({took:?} after the clients left)",
+        server.open_sockets()
     );
 }
 
@@ -224,7 +225,7 @@ fn hello_server_closes_stalled_and_trickling_clients_and_keeps_serving() {
 #[cfg_attr(miri, ignore)]
 fn hello_server_closes_a_client_that_never_reads_its_answers() {
     let (server, addr) = server("hello_server", &[]);
-    let fds_before = server.open_fds();
+    let fds_before = server.open_sockets();
     let client = connect(addr);
     let writer = {
         let mut client = client.try_clone().unwrap();
@@ -241,7 +242,7 @@ fn hello_server_closes_a_client_that_never_reads_its_answers() {
     };
     let start = Instant::now();
     std::thread::sleep(Duration::from_millis(200));
-    assert!(server.open_fds() > fds_before, "connected");
+    assert!(server.open_sockets() > fds_before, "connected");
     let took = wait_for_fds(
         &server,
         fds_before,
@@ -377,7 +378,7 @@ fn hello_server_answers_malformed_input_with_a_4xx_or_a_clean_close() {
 #[cfg_attr(miri, ignore)]
 fn echo_server_closes_silent_clients_and_clients_that_never_read() {
     let (server, addr) = server("echo_server", &[]);
-    let fds_before = server.open_fds();
+    let fds_before = server.open_sockets();
     // Silent: closed after the idle timeout.
     let mut silent = connect(addr);
     let start = Instant::now();

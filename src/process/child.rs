@@ -207,13 +207,9 @@ impl Child {
     /// .unwrap();
     /// ```
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
-        let stdout = self.stdout.take();
-        let stderr = self.stderr.take();
-        let (stdout, stderr, status) = crate::join!(
-            read_to_end(stdout.as_ref().map(|p| p as &dyn Reader)),
-            read_to_end(stderr.as_ref().map(|p| p as &dyn Reader)),
-            self.wait(),
-        );
+        let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
+        let (stdout, stderr, status) =
+            crate::join!(read_to_end(stdout), read_to_end(stderr), self.wait());
         Ok(Output {
             status: status?,
             stdout: stdout?,
@@ -222,41 +218,16 @@ impl Child {
     }
 }
 
-/// A pipe to read from (stdout or stderr), for [`read_to_end`].
-trait Reader {
-    fn read<'a>(
-        &'a self,
-        buf: &'a mut [u8],
-    ) -> std::pin::Pin<Box<dyn Future<Output = io::Result<usize>> + 'a>>;
-}
-
-impl Reader for ChildStdout {
-    fn read<'a>(
-        &'a self,
-        buf: &'a mut [u8],
-    ) -> std::pin::Pin<Box<dyn Future<Output = io::Result<usize>> + 'a>> {
-        Box::pin(ChildStdout::read(self, buf))
-    }
-}
-
-impl Reader for ChildStderr {
-    fn read<'a>(
-        &'a self,
-        buf: &'a mut [u8],
-    ) -> std::pin::Pin<Box<dyn Future<Output = io::Result<usize>> + 'a>> {
-        Box::pin(ChildStderr::read(self, buf))
-    }
-}
-
 /// Reads `pipe` to its end (nothing if there is none).
-async fn read_to_end(pipe: Option<&dyn Reader>) -> io::Result<Vec<u8>> {
+async fn read_to_end<R: futures_io::AsyncRead + Unpin>(pipe: Option<R>) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let Some(pipe) = pipe else {
+    let Some(mut pipe) = pipe else {
         return Ok(out);
     };
     let mut buf = vec![0; 64 * 1024];
     loop {
-        match pipe.read(&mut buf).await? {
+        let read = std::future::poll_fn(|cx| std::pin::Pin::new(&mut pipe).poll_read(cx, &mut buf));
+        match read.await? {
             0 => return Ok(out),
             n => out.extend_from_slice(&buf[..n]),
         }

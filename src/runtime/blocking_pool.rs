@@ -29,8 +29,6 @@ struct PoolState {
     idle: usize,
     /// Idle workers already signalled for queued jobs.
     notified: usize,
-    /// Workers running a job now.
-    busy: usize,
     /// The join handles of the workers started (finished ones are joined as they are
     /// found, so this stays as long as the live workers).
     workers: Vec<std::thread::JoinHandle<()>>,
@@ -40,8 +38,6 @@ struct PoolState {
 struct PoolInner {
     state: Mutex<PoolState>,
     work: Condvar,
-    /// Signalled by each worker that exits.
-    exited: Condvar,
     max_threads: usize,
     keep_alive: Duration,
 }
@@ -68,12 +64,10 @@ impl BlockingPool {
                     threads: 0,
                     idle: 0,
                     notified: 0,
-                    busy: 0,
                     workers: Vec::new(),
                     shutdown: false,
                 }),
                 work: Condvar::new(),
-                exited: Condvar::new(),
                 max_threads,
                 keep_alive,
             }),
@@ -134,20 +128,7 @@ impl BlockingPool {
         self.inner.work.notify_all();
         drop(queued);
         let deadline = Instant::now() + JOIN_IDLE_LIMIT;
-        let mut state = self.inner.lock();
-        while state.threads > state.busy {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            state = self
-                .inner
-                .exited
-                .wait_timeout(state, left)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .0;
-        }
-        let mut workers = std::mem::take(&mut state.workers);
-        drop(state);
+        let mut workers = std::mem::take(&mut self.inner.lock().workers);
         // Join every worker that ends within the limit: idle ones at once, and one that is
         // finishing a job (its result may have been what let the runtime end) just after.
         // A worker still running a job at the limit is detached: it exits after its job.
@@ -176,11 +157,9 @@ fn worker(inner: &PoolInner) {
     let mut state = inner.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
-            state.busy += 1;
             drop(state);
             job(); // panics are caught inside the job
             state = inner.lock();
-            state.busy -= 1;
             continue;
         }
         if state.shutdown {
@@ -201,8 +180,6 @@ fn worker(inner: &PoolInner) {
         }
     }
     state.threads -= 1;
-    drop(state);
-    inner.exited.notify_all();
 }
 
 #[cfg(test)]

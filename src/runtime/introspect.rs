@@ -257,6 +257,7 @@ impl Core {
         let store = self.tasks.borrow();
         let reactor = self.reactor.borrow();
         let parked = self.stats.parked.get();
+        let (remote_queued, remote_queue_peak) = self.shared.queue_len();
         RuntimeMetrics {
             tasks_spawned: store.spawned(),
             tasks_alive: store.len() as u64,
@@ -266,8 +267,8 @@ impl Core {
             reactor_events: reactor.events_seen,
             timers_armed: self.timers.borrow().len() as u64,
             remote_events: self.stats.remote_events.get(),
-            remote_queued: self.shared.queue_len().0 as u64,
-            remote_queue_peak: self.shared.queue_len().1 as u64,
+            remote_queued: remote_queued as u64,
+            remote_queue_peak: remote_queue_peak as u64,
             time_parked: parked,
             time_busy: self.clock.created().elapsed().saturating_sub(parked),
         }

@@ -105,10 +105,16 @@ impl Running {
         self.child.id()
     }
 
-    /// Open file descriptors of the child (Linux: `/proc/PID/fd`).
-    pub fn open_fds(&self) -> usize {
+    /// Open sockets of the child (Linux: the `socket:[..]` links of `/proc/PID/fd`): its
+    /// listeners and connections, not the runtime's own fds (epoll, eventfd, and a timerfd
+    /// made the first time a sub-millisecond timer is armed).
+    pub fn open_sockets(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
-            .map(|dir| dir.count())
+            .map(|dir| {
+                dir.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                    .filter(|target| target.to_string_lossy().starts_with("socket:"))
+                    .count()
+            })
             .unwrap_or(0)
     }
 }

@@ -46,20 +46,29 @@ use std::time::Duration;
 
 use common::{Evloop, Lateness, Rt, Sizes, Smol, Tokio, Workload, sleep_lateness};
 
+/// The arguments after `flag` on the command line, if `flag` is there (the single-mode
+/// runs below are selected this way).
+fn flag_args(flag: &str) -> Option<Vec<String>> {
+    let mut args = std::env::args().skip_while(|arg| arg != flag);
+    args.next()?;
+    Some(args.collect())
+}
+
+/// `arg` as a number, or a panic with `usage`.
+fn number<T: std::str::FromStr>(arg: Option<&String>, usage: &str) -> T {
+    arg.and_then(|n| n.parse().ok()).expect(usage)
+}
+
 /// `<bench> --workload NAME N`: runs one scheduler workload on evloop only, sized `N`, and
 /// exits; for instruction counts per operation (`valgrind --tool=callgrind`, run at two
 /// sizes and subtracted, so that setup and teardown cancel out). Names: `spawn_join`,
 /// `yield` (100 tasks × N/100 yields), `ping_pong`, `timeout_ready`, `timeout_cancelled`.
 fn workload_mode() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(i) = args.iter().position(|a| a == "--workload") else {
+    let Some(args) = flag_args("--workload") else {
         return false;
     };
-    let name = args.get(i + 1).map_or("", String::as_str);
-    let n: u64 = args
-        .get(i + 2)
-        .and_then(|n| n.parse().ok())
-        .expect("usage: --workload NAME N");
+    let name = args.first().map_or("", String::as_str);
+    let n: u64 = number(args.get(1), "usage: --workload NAME N");
     let sum = Evloop::block_on(async move {
         match name {
             "spawn_join" => common::spawn_join::<Evloop>(n).await,
@@ -78,14 +87,10 @@ fn workload_mode() -> bool {
 /// sends N timestamps, 1 ms apart, through a `remote` channel to loop 1, which is parked in
 /// `epoll_wait` between them; prints the one-way latency (p50, p99, max).
 fn cross_loop_mode() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(i) = args.iter().position(|a| a == "--cross-loop") else {
+    let Some(args) = flag_args("--cross-loop") else {
         return false;
     };
-    let n: usize = args
-        .get(i + 1)
-        .and_then(|n| n.parse().ok())
-        .expect("usage: --cross-loop N");
+    let n: usize = number(args.first(), "usage: --cross-loop N");
     let (tx, rx) = evloop::channel::remote::channel::<std::time::Instant>();
     let rx = std::sync::Arc::new(std::sync::Mutex::new(Some(rx)));
     let results = evloop::run_per_core(2, move |ctx| {
@@ -124,14 +129,10 @@ fn cross_loop_mode() -> bool {
 /// idle loop, on evloop and on tokio's current-thread runtime; prints the lateness
 /// (p50, p99, max) and the number of early wakes for each.
 fn fine_timers_mode() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(i) = args.iter().position(|a| a == "--fine-timers") else {
+    let Some(args) = flag_args("--fine-timers") else {
         return false;
     };
-    let n: usize = args
-        .get(i + 1)
-        .and_then(|n| n.parse().ok())
-        .expect("usage: --fine-timers N");
+    let n: usize = number(args.first(), "usage: --fine-timers N");
     let durations: Vec<Duration> = {
         let mut rng = common::XorShift::fixed();
         (0..n)
@@ -182,8 +183,7 @@ fn fine_timers_mode() -> bool {
 /// current-thread runtime (`hyper_util::rt::TokioIo`), until killed; prints
 /// `listening ADDR` first. For `wrk`, the same way as `--serve-http`.
 fn serve_hyper_mode() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(i) = args.iter().position(|a| a == "--serve-hyper") else {
+    let Some(args) = flag_args("--serve-hyper") else {
         return false;
     };
     async fn hello(
@@ -192,7 +192,7 @@ fn serve_hyper_mode() -> bool {
         let name = req.uri().path().trim_start_matches('/');
         Ok(hyper::Response::new(format!("Hello, {name}")))
     }
-    match args.get(i + 1).map(String::as_str) {
+    match args.first().map(String::as_str) {
         Some("evloop") => evloop::run(async {
             let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             println!("listening {}", listener.local_addr().unwrap());
