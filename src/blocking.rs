@@ -3,23 +3,26 @@
 //!
 //! # Design
 //!
-//! Each runtime owns a pool, started lazily: a job queue under a `Mutex`, a `Condvar`, and up
-//! to `max_blocking_threads` worker threads. A new thread is started only when no idle
-//! worker is waiting; an idle worker exits after `blocking_keep_alive` without work. The
-//! result travels back in a small `Arc<Mutex<..>>` cell, and the worker wakes the waiting
-//! task through its waker, that is, through the cross-thread path (inject queue +
-//! `mio::Waker`), so a parked loop wakes up.
+//! Each runtime owns a pool (`runtime/blocking_pool.rs`), started lazily, with three lanes
+//! of bounded threads: user jobs (`spawn_blocking`, up to `max_blocking_threads`), file
+//! calls ([`crate::fs`], up to `max_file_threads`) and host name lookups (up to 4), so
+//! that no kind of work waits for another's threads. A call is a job plus a small
+//! `Arc<Mutex<..>>` cell for its result ([`Blocking`]); the worker wakes the waiting task
+//! through its waker, that is, through the cross-thread path (inject queue +
+//! `mio::Waker`), so a parked loop wakes up. `spawn_blocking` wraps the call in a task so
+//! that it can be joined, detached or aborted; `fs` awaits it directly.
 //!
-//! The pool itself (`runtime/blocking_pool.rs`) belongs to the runtime; this module only
-//! uses two of the runtime's doors: `runtime::execute_blocking` and `spawn`. When the
-//! runtime is dropped, queued jobs that did not start are dropped and idle workers are
-//! joined; a worker running a job is detached and exits after it.
+//! This module uses two of the runtime's doors: `runtime::execute_blocking` and `spawn`.
+//! When the runtime is dropped, queued jobs that did not start are dropped and idle
+//! workers are joined; a worker running a job is detached and exits after it.
 use std::future::Future;
+use std::io;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use crate::runtime::Lane;
 use crate::task::JoinHandle;
 
 struct Cell<T> {
@@ -27,26 +30,24 @@ struct Cell<T> {
     waker: Option<Waker>,
 }
 
-/// The task-side future: waits for the worker's result and re-raises its panic (which the
-/// task turns into a `JoinError`).
-struct BlockingResult<T> {
+/// A call running on a blocking lane, awaited without a task of its own: waits for the
+/// worker's result and re-raises its panic. `spawn_blocking` wraps it in a task (so it can
+/// be detached and joined); `evloop::fs` awaits it directly, one allocation per call.
+///
+/// Dropping it stops waiting; the call still runs to completion on its thread.
+pub(crate) struct Blocking<T> {
     cell: Arc<Mutex<Cell<T>>>,
 }
 
-impl<T> Future for BlockingResult<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+impl<T> Blocking<T> {
+    /// The call's outcome once it has one (a panic as `Err`); registers the waker until then.
+    pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<std::thread::Result<T>> {
         let mut cell = self
             .cell
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         match cell.result.take() {
-            Some(Ok(value)) => Poll::Ready(value),
-            Some(Err(payload)) => {
-                drop(cell);
-                resume_unwind(payload)
-            }
+            Some(outcome) => Poll::Ready(outcome),
             None => {
                 match &cell.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -56,6 +57,73 @@ impl<T> Future for BlockingResult<T> {
             }
         }
     }
+}
+
+impl<T> Future for Blocking<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.poll_outcome(cx) {
+            Poll::Ready(Ok(value)) => Poll::Ready(value),
+            Poll::Ready(Err(payload)) => resume_unwind(payload),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Starts `f` in `lane` of this thread's runtime's blocking pool; `None` outside a runtime.
+/// If no thread could be started, the returned future panics with the reason (inside a
+/// task, a `JoinError`).
+pub(crate) fn submit<F, T>(lane: Lane, f: F) -> Option<Blocking<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let cell = Arc::new(Mutex::new(Cell {
+        result: None,
+        waker: None,
+    }));
+    let job_cell = cell.clone();
+    let job = Box::new(move || {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let waker = {
+            let mut cell = job_cell
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            cell.result = Some(result);
+            cell.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    });
+    if let Err(err) = crate::runtime::execute_blocking(lane, job)? {
+        let message = format!("evloop: could not start a blocking thread: {err}");
+        cell.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .result = Some(Err(Box::new(message)));
+    }
+    Some(Blocking { cell })
+}
+
+/// Runs `f` in `lane` and awaits its result as an `io::Result`: an error outside a runtime,
+/// and an error (not a panic) if the call panicked or no thread could be started.
+pub(crate) async fn run_io<F, T>(lane: Lane, what: &'static str, f: F) -> io::Result<T>
+where
+    F: FnOnce() -> io::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let call = submit(lane, f)
+        .ok_or_else(|| io::Error::other(format!("evloop::{what}: {NO_RUNTIME_HINT}")))?;
+    std::future::poll_fn(|cx| {
+        call.poll_outcome(cx).map(|outcome| {
+            outcome.unwrap_or_else(|payload| {
+                let message = crate::runtime::panic_message(&*payload).unwrap_or("a panic");
+                Err(io::Error::other(format!("evloop::{what}: {message}")))
+            })
+        })
+    })
+    .await
 }
 
 /// Runs `f` on the runtime's blocking thread pool and returns a handle to its result:
@@ -91,33 +159,9 @@ where
     T: Send + 'static,
 {
     let location = Location::caller();
-    let cell = Arc::new(Mutex::new(Cell {
-        result: None,
-        waker: None,
-    }));
-    let job_cell = cell.clone();
-    let job = Box::new(move || {
-        let result = catch_unwind(AssertUnwindSafe(f));
-        let waker = {
-            let mut cell = job_cell
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            cell.result = Some(result);
-            cell.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    });
-    let executed = crate::runtime::execute_blocking(job)
+    let call = submit(Lane::User, f)
         .unwrap_or_else(|| panic!("evloop::spawn_blocking: {NO_RUNTIME_HINT}"));
-    if let Err(err) = executed {
-        let message = format!("evloop::spawn_blocking: could not start a thread: {err}");
-        cell.lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .result = Some(Err(Box::new(message)));
-    }
-    crate::task::spawn_inner(BlockingResult { cell }, None, location)
+    crate::task::spawn_inner(call, None, location)
 }
 
 const NO_RUNTIME_HINT: &str = "there is no evloop runtime running on this thread; call it \

@@ -41,6 +41,7 @@
 //! | `Queue`, `PriorityQueue`, `LifoQueue` | [`channel::Queue`], [`channel::PriorityQueue`], [`channel::LifoQueue`] |
 //! | `asyncio.run(main(), debug=True)` | `Runtime::builder().debug(true)`, `EVLOOP_DEBUG=1`; see [`debug`] |
 //! | `asyncio.to_thread(f)`, `run_in_executor` | [`spawn_blocking`] |
+//! | `aiofiles.open(path)`, `os.scandir`, file calls in an executor | [`fs::File`], [`fs::read`], [`fs::read_dir`], ... |
 //! | `run_coroutine_threadsafe` | [`Handle::spawn`] |
 //! | `loop.add_reader(fd, cb)` | [`io::IoSource`] |
 //! | `asyncio.create_subprocess_exec(...)` | [`process::Command`] → [`process::Child`] |
@@ -69,7 +70,9 @@
 //! * [`debug`]: debug mode, task snapshots, metrics.
 //! * [`process`]: subprocesses with piped standard streams (pidfd or `SIGCHLD` exits).
 //! * `signal`: `ctrl_c` and signal streams over a self-pipe (feature `signal`, on by default).
-//! * `blocking`: `spawn_blocking` (the pool itself is the runtime's).
+//! * [`fs`]: files and directories, each call on the blocking pool's file lane.
+//! * `blocking`: `spawn_blocking` (the pool itself is the runtime's, with lanes for user
+//!   jobs, file calls and host name lookups).
 
 #![warn(
     missing_docs,
@@ -84,6 +87,7 @@ mod blocking;
 pub mod channel;
 pub mod compat;
 pub mod debug;
+pub mod fs;
 pub mod io;
 pub mod join;
 pub mod net;

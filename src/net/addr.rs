@@ -2,10 +2,13 @@
 //!
 //! Addresses that are already numeric (`SocketAddr`, `"127.0.0.1:80"`, `(IpAddr, u16)`)
 //! resolve on the spot; host names go to `getaddrinfo` on the blocking pool
-//! ([`spawn_blocking`](crate::spawn_blocking)), so a slow DNS server stalls no task.
+//! (its lookup lane, apart from `spawn_blocking`'s jobs and file calls, so that neither
+//! can hold lookups up), so a slow DNS server stalls no task.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+use crate::runtime::Lane;
 
 /// Something that resolves to one or more socket addresses: the argument of
 /// [`TcpListener::bind`](super::TcpListener::bind), [`TcpStream::connect`](super::TcpStream::connect),
@@ -71,11 +74,12 @@ pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAd
                  Runtime::block_on",
             ));
         }
-        Addrs::Lookup(host) => crate::spawn_blocking(move || {
-            std::net::ToSocketAddrs::to_socket_addrs(host.as_str()).map(Vec::from_iter)
-        })
-        .await
-        .map_err(|err| io::Error::other(err.to_string()))??,
+        Addrs::Lookup(host) => {
+            crate::blocking::run_io(Lane::Lookup, "net", move || {
+                std::net::ToSocketAddrs::to_socket_addrs(host.as_str()).map(Vec::from_iter)
+            })
+            .await?
+        }
     };
     if addrs.is_empty() {
         return Err(io::Error::new(

@@ -95,7 +95,11 @@ impl Runtime {
         } else {
             None
         };
-        let blocking = BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive);
+        let blocking = BlockingPool::new(
+            config.max_blocking_threads,
+            config.max_file_threads,
+            config.blocking_keep_alive,
+        );
         let shared = Arc::new(Shared::new(waker, blocking));
         let (tag, generation) = shared::register(shared.clone())?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);

@@ -1,10 +1,15 @@
-//! `BlockingPool`: the bounded thread pool behind `spawn_blocking` (one per runtime).
+//! `BlockingPool`: the bounded thread pools behind `spawn_blocking`, `evloop::fs` and host
+//! name lookups (one set per runtime).
 //!
 //! # Design
 //!
-//! Started lazily: a job queue under a `Mutex`, a `Condvar`, and up to
-//! `max_blocking_threads` worker threads. A new thread is started only when no idle worker
-//! is waiting; an idle worker exits after `blocking_keep_alive` without work.
+//! The pool has three lanes ([`Lane`]), each a pool of its own with its own queue, threads
+//! and bound, so that one kind of work cannot starve another: 64 slow user jobs in
+//! `spawn_blocking` and 64 file reads queued behind them still leave the lookup lane free,
+//! and a `connect("example.com:80")` resolves at once. A lane is started lazily: a job queue
+//! under a `Mutex`, a `Condvar`, and up to its bound of worker threads. A new thread is
+//! started only when no idle worker of the lane is waiting; an idle worker exits after
+//! `blocking_keep_alive` without work.
 //!
 //! When the runtime is dropped, queued jobs that did not start are dropped, and the drop
 //! joins the workers (idle ones exit at once when told), waiting [`JOIN_IDLE_LIMIT`] at
@@ -42,8 +47,56 @@ struct PoolInner {
     keep_alive: Duration,
 }
 
-/// A runtime's pool of blocking threads.
+/// Which lane of the pool a job runs in; each has its own threads and bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// `spawn_blocking`: user jobs, bounded by `Builder::max_blocking_threads`.
+    User = 0,
+    /// `evloop::fs`: file system calls, bounded by `Builder::max_file_threads`.
+    File = 1,
+    /// Host name lookups for `connect`/`bind`, bounded by [`LOOKUP_THREADS`].
+    Lookup = 2,
+}
+
+/// The most threads resolving host names at once (per runtime).
+pub(crate) const LOOKUP_THREADS: usize = 4;
+
+/// A runtime's pools of blocking threads, one per [`Lane`].
 pub(crate) struct BlockingPool {
+    lanes: [LanePool; 3],
+}
+
+impl BlockingPool {
+    pub(crate) fn new(user_threads: usize, file_threads: usize, keep_alive: Duration) -> Self {
+        BlockingPool {
+            lanes: [
+                LanePool::new(user_threads, keep_alive),
+                LanePool::new(file_threads, keep_alive),
+                LanePool::new(LOOKUP_THREADS, keep_alive),
+            ],
+        }
+    }
+
+    /// Queues `job` in `lane`; starts a worker there if none is idle and the bound allows.
+    pub(crate) fn execute(&self, lane: Lane, job: Job) -> std::io::Result<()> {
+        self.lanes[lane as usize].execute(job)
+    }
+
+    /// Shuts every lane down: drops queued jobs, joins the workers ([`JOIN_IDLE_LIMIT`] at
+    /// most in all).
+    pub(crate) fn shutdown(&self) {
+        for lane in &self.lanes {
+            lane.begin_shutdown();
+        }
+        let deadline = Instant::now() + JOIN_IDLE_LIMIT;
+        for lane in &self.lanes {
+            lane.join_workers(deadline);
+        }
+    }
+}
+
+/// One lane: a bounded pool of threads with one queue.
+struct LanePool {
     inner: Arc<PoolInner>,
 }
 
@@ -55,9 +108,9 @@ impl PoolInner {
     }
 }
 
-impl BlockingPool {
-    pub(crate) fn new(max_threads: usize, keep_alive: Duration) -> Self {
-        BlockingPool {
+impl LanePool {
+    fn new(max_threads: usize, keep_alive: Duration) -> Self {
+        LanePool {
             inner: Arc::new(PoolInner {
                 state: Mutex::new(PoolState {
                     queue: VecDeque::new(),
@@ -75,7 +128,7 @@ impl BlockingPool {
     }
 
     /// Queues `job`; starts a worker if none is idle and the bound allows.
-    pub(crate) fn execute(&self, job: Job) -> std::io::Result<()> {
+    fn execute(&self, job: Job) -> std::io::Result<()> {
         let mut state = self.inner.lock();
         if state.shutdown {
             return Ok(()); // dropped with the runtime: its waiter is being dropped too
@@ -117,9 +170,8 @@ impl BlockingPool {
         Ok(())
     }
 
-    /// Drops the queued jobs, tells the workers to exit and joins them, waiting
-    /// [`JOIN_IDLE_LIMIT`] at most; a worker still busy with a job then is detached.
-    pub(crate) fn shutdown(&self) {
+    /// Drops the queued jobs and tells the workers to exit.
+    fn begin_shutdown(&self) {
         let queued = {
             let mut state = self.inner.lock();
             state.shutdown = true;
@@ -127,7 +179,10 @@ impl BlockingPool {
         };
         self.inner.work.notify_all();
         drop(queued);
-        let deadline = Instant::now() + JOIN_IDLE_LIMIT;
+    }
+
+    /// Joins the workers until `deadline`; a worker still busy with a job then is detached.
+    fn join_workers(&self, deadline: Instant) {
         let mut workers = std::mem::take(&mut self.inner.lock().workers);
         // Join every worker that ends within the limit: idle ones at once, and one that is
         // finishing a job (its result may have been what let the runtime end) just after.
@@ -188,7 +243,7 @@ mod tests {
 
     #[test]
     fn idle_workers_retire() {
-        let pool = BlockingPool::new(2, Duration::from_millis(20));
+        let pool = LanePool::new(2, Duration::from_millis(20));
         let (tx, rx) = std::sync::mpsc::channel();
         pool.execute(Box::new(move || tx.send(()).unwrap()))
             .unwrap();

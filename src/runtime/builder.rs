@@ -25,6 +25,7 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) events_capacity: usize,
     pub(crate) max_blocking_threads: usize,
+    pub(crate) max_file_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
     pub(crate) debug: bool,
     pub(crate) slow_poll_threshold: Duration,
@@ -44,6 +45,7 @@ impl fmt::Debug for Config {
             .field("event_interval", &self.event_interval)
             .field("events_capacity", &self.events_capacity)
             .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("max_file_threads", &self.max_file_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
             .field("debug", &self.debug)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
@@ -103,6 +105,7 @@ impl Builder {
                 event_interval: 61,
                 events_capacity: 1024,
                 max_blocking_threads: 64,
+                max_file_threads: 16,
                 blocking_keep_alive: Duration::from_secs(10),
                 debug: debug_from_env(),
                 slow_poll_threshold: Duration::from_millis(100),
@@ -183,6 +186,35 @@ impl Builder {
     pub fn max_blocking_threads(mut self, n: usize) -> Self {
         assert!(n > 0, "max_blocking_threads must be at least 1");
         self.config.max_blocking_threads = n;
+        self
+    }
+
+    /// The most threads [`evloop::fs`](crate::fs) may run file system calls on at once
+    /// (default 16); further calls queue.
+    ///
+    /// File work has a lane of its own in the blocking pool, apart from `spawn_blocking`'s
+    /// jobs (bounded by [`max_blocking_threads`](Self::max_blocking_threads)) and from host
+    /// name lookups (up to 4 threads), so that slow jobs of one kind never hold up the
+    /// others: a `connect` to a host name resolves while 64 user jobs and any number of
+    /// file reads are queued.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` is zero: file calls could never run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().max_file_threads(2).build().unwrap();
+    /// rt.block_on(async {
+    ///     let len = evloop::fs::metadata("Cargo.toml").await.unwrap().len();
+    ///     assert!(len > 0);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn max_file_threads(mut self, n: usize) -> Self {
+        assert!(n > 0, "max_file_threads must be at least 1");
+        self.config.max_file_threads = n;
         self
     }
 

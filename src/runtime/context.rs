@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use super::blocking_pool::Job;
+use super::blocking_pool::{Job, Lane};
 use super::core::Core;
 use super::doors::TaskHost;
 use super::id::Id;
@@ -146,9 +146,10 @@ where
     }
 }
 
-/// Runs `job` on the blocking pool of this thread's runtime; `None` outside a runtime.
-pub(crate) fn execute_blocking(job: Job) -> Option<io::Result<()>> {
-    with_current(|core| core.shared.blocking.execute(job))
+/// Runs `job` in `lane` of the blocking pool of this thread's runtime; `None` outside a
+/// runtime.
+pub(crate) fn execute_blocking(lane: Lane, job: Job) -> Option<io::Result<()>> {
+    with_current(|core| core.shared.blocking.execute(lane, job))
 }
 
 /// Whether this thread runs an evloop runtime.

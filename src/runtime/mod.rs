@@ -60,6 +60,7 @@ pub use join_error::JoinError;
 pub use pool::{LoopContext, LoopPool, PoolError, run_per_core};
 pub use remote_join::RemoteJoinHandle;
 
+pub(crate) use blocking_pool::Lane;
 pub(crate) use cell::poll_catching;
 pub(crate) use context::*;
 pub(crate) use doors::{ReactorHandle, TaskHost};

@@ -1,0 +1,536 @@
+//! `File`: an open file whose reads, writes and seeks run on the blocking pool's file lane.
+//!
+//! # Design
+//!
+//! A `File` is a small state machine around an `Arc<std::fs::File>` and one buffer:
+//!
+//! * `Idle(buf)`: no call in flight. `buf` may hold bytes read ahead of the caller (a read
+//!   asks the worker for as many bytes as the caller's buffer holds, up to [`MAX_BUF`]; what
+//!   the caller has not taken yet stays here).
+//! * `Busy(call)`: one call is in flight on a worker, which owns the buffer until it hands
+//!   it back with the call's outcome. At most one call is in flight per file, so calls on
+//!   a file happen in the order they were made.
+//!
+//! Invariants: the OS file position is ahead of the caller's logical position by exactly
+//! the unread bytes of the buffer, so a write or a seek first moves back by that many
+//! (done in the same job, no extra round trip). A write is *write-behind*: `poll_write`
+//! copies the caller's bytes into the buffer, starts the job and returns `Ready(n)`; the
+//! outcome of that write is taken by the next call (read, write, seek, flush, ...), and an
+//! error there is returned by that call. `poll_flush` and `poll_close` wait for the call
+//! in flight.
+
+use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+
+use super::OpenOptions;
+use crate::blocking::{Blocking, submit};
+use crate::runtime::Lane;
+
+/// The most bytes one read or write job moves (larger caller buffers take several).
+const MAX_BUF: usize = 2 * 1024 * 1024;
+
+/// The buffer a file lends to its worker: bytes read ahead (`data[pos..]`) or bytes to write.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl Buf {
+    fn unread(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    fn discard(&mut self) {
+        self.data.clear();
+        self.pos = 0;
+    }
+}
+
+/// What a finished job reports.
+enum Outcome {
+    Read(io::Result<usize>),
+    Write(io::Result<()>),
+    Seek(io::Result<u64>),
+}
+
+enum State {
+    Idle(Buf),
+    Busy(Blocking<(Outcome, Buf)>),
+}
+
+/// An open file on the loop: [`AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`], with each
+/// system call on a thread of the blocking pool's file lane (asyncio users know this as
+/// `aiofiles`). See the [module docs](super) for the design.
+///
+/// Use the extension traits of `futures-util` or `futures-lite` (`read_to_end`,
+/// `write_all`, `BufReader::lines`, ...) for the usual helpers.
+///
+/// # Errors
+///
+/// Writes are write-behind: `write` returns once the bytes are copied, and an error of
+/// that write comes back from the next call on the file. Call `flush` (or
+/// [`sync_all`](File::sync_all)) to see it before dropping the file.
+///
+/// # Examples
+///
+/// ```
+/// use futures_util::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use std::io::SeekFrom;
+/// evloop::run(async {
+///     let path = std::env::temp_dir().join(format!("evloop-file-{}", std::process::id()));
+///     let mut file = evloop::fs::File::create(&path).await?;
+///     file.write_all(b"hello world").await?;
+///     file.flush().await?;
+///     let mut file = evloop::fs::File::open(&path).await?;
+///     file.seek(SeekFrom::Start(6)).await?;
+///     let mut rest = String::new();
+///     file.read_to_string(&mut rest).await?;
+///     assert_eq!(rest, "world");
+///     evloop::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
+pub struct File {
+    std: Arc<std::fs::File>,
+    state: State,
+    /// The call in flight is a seek whose caller has not taken its position yet.
+    seek_in_flight: bool,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let busy = matches!(self.state, State::Busy(_));
+        f.debug_struct("File")
+            .field("std", &self.std)
+            .field("busy", &busy)
+            .finish()
+    }
+}
+
+impl File {
+    /// Opens a file for reading.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound`, permission denied and the other errors of [`std::fs::File::open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_util::AsyncReadExt;
+    /// evloop::run(async {
+    ///     let mut file = evloop::fs::File::open("Cargo.toml").await.unwrap();
+    ///     let mut head = [0u8; 9];
+    ///     file.read_exact(&mut head).await.unwrap();
+    ///     assert_eq!(&head, b"[package]");
+    /// });
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().read(true).open(path).await
+    }
+
+    /// Opens a file for writing, creating it or truncating it.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`std::fs::File::create`], e.g. a missing parent directory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let err = evloop::fs::File::create("/no/such/dir/file").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// });
+    /// ```
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .await
+    }
+
+    /// Options to open a file with: `File::options().append(true).open(path)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let file = evloop::fs::File::options().read(true).open("Cargo.toml").await;
+    ///     assert!(file.is_ok());
+    /// });
+    /// ```
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Wraps a file opened with the standard library.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let std = std::fs::File::open("Cargo.toml").unwrap();
+    /// let file = evloop::fs::File::from_std(std);
+    /// # drop(file);
+    /// ```
+    pub fn from_std(std: std::fs::File) -> File {
+        File {
+            std: Arc::new(std),
+            state: State::Idle(Buf::default()),
+            seek_in_flight: false,
+        }
+    }
+
+    /// Waits for the call in flight, then gives back the standard file, its position where
+    /// the caller left it (bytes read ahead are given back with a seek).
+    ///
+    /// # Errors
+    ///
+    /// An error of a write still pending, or of the seek back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let file = evloop::fs::File::open("Cargo.toml").await?;
+    ///     let std = file.into_std().await?;
+    ///     assert!(std.metadata()?.len() > 0);
+    ///     Ok::<(), std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn into_std(mut self) -> io::Result<std::fs::File> {
+        self.settle().await?;
+        // Jobs hold clones of the Arc only while in flight; `settle` waited for the last one.
+        let std = self.std.clone();
+        drop(self);
+        Arc::try_unwrap(std).or_else(|shared| shared.try_clone())
+    }
+
+    /// Flushes written data and metadata to the disk (`fsync`), after the write in flight.
+    ///
+    /// # Errors
+    ///
+    /// An error of a pending write, or of `fsync`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_util::AsyncWriteExt;
+    /// evloop::run(async {
+    ///     let path = std::env::temp_dir().join(format!("evloop-sync-{}", std::process::id()));
+    ///     let mut file = evloop::fs::File::create(&path).await?;
+    ///     file.write_all(b"durable").await?;
+    ///     file.sync_all().await?;
+    ///     evloop::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "fsync")]
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        self.settle().await?;
+        let std = self.std.clone();
+        super::run(move || std.sync_all()).await
+    }
+
+    /// Flushes written data to the disk (`fdatasync`: metadata only where needed to read
+    /// the data back), after the write in flight.
+    ///
+    /// # Errors
+    ///
+    /// An error of a pending write, or of `fdatasync`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let path = std::env::temp_dir().join(format!("evloop-datasync-{}", std::process::id()));
+    ///     let mut file = evloop::fs::File::create(&path).await?;
+    ///     file.sync_data().await?;
+    ///     evloop::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
+    #[doc(alias = "fdatasync")]
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        self.settle().await?;
+        let std = self.std.clone();
+        super::run(move || std.sync_data()).await
+    }
+
+    /// Truncates or extends the file to `len` bytes (the position does not move).
+    ///
+    /// # Errors
+    ///
+    /// An error of a pending write; `InvalidInput` etc. from `ftruncate`, e.g. a file not
+    /// opened for writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let path = std::env::temp_dir().join(format!("evloop-setlen-{}", std::process::id()));
+    ///     let mut file = evloop::fs::File::create(&path).await?;
+    ///     file.set_len(4096).await?;
+    ///     assert_eq!(file.metadata().await?.len(), 4096);
+    ///     evloop::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.settle().await?;
+        let std = self.std.clone();
+        super::run(move || std.set_len(len)).await
+    }
+
+    /// The file's metadata (`fstat`), after the write in flight.
+    ///
+    /// # Errors
+    ///
+    /// An error of a pending write, or of `fstat`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let file = evloop::fs::File::open("Cargo.toml").await.unwrap();
+    ///     assert!(file.metadata().await.unwrap().is_file());
+    /// });
+    /// ```
+    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
+        let std = self.std.clone();
+        super::run(move || std.metadata()).await
+    }
+
+    /// Another handle to the same open file (`dup`), sharing its position.
+    ///
+    /// # Errors
+    ///
+    /// An error of `dup`, e.g. too many open files.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let file = evloop::fs::File::open("Cargo.toml").await.unwrap();
+    ///     let copy = file.try_clone().await.unwrap();
+    ///     # drop(copy);
+    /// });
+    /// ```
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let std = self.std.clone();
+        Ok(File::from_std(super::run(move || std.try_clone()).await?))
+    }
+
+    /// Waits for the call in flight and gives back read-ahead bytes (a seek back), so that
+    /// the OS position is the caller's: before calls that work on the file as a whole.
+    async fn settle(&mut self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_idle(cx)).await?;
+        let State::Idle(buf) = &mut self.state else {
+            unreachable!("poll_idle returned Ready")
+        };
+        let unread = buf.unread() as i64;
+        buf.discard();
+        if unread > 0 {
+            let std = self.std.clone();
+            super::run(move || (&*std).seek(SeekFrom::Current(-unread))).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until no call is in flight; returns the error of a write that was.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let State::Idle(_) = self.state {
+            return Poll::Ready(Ok(()));
+        }
+        match ready!(self.poll_done(cx))? {
+            Outcome::Write(result) => Poll::Ready(result),
+            Outcome::Read(_) | Outcome::Seek(_) => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Polls the call in flight (there must be one); once done, the file is idle again with
+    /// the buffer back. A job that could not start (no thread) is an error.
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Outcome>> {
+        let State::Busy(call) = &mut self.state else {
+            unreachable!("poll_done without a call in flight")
+        };
+        let outcome = ready!(call.poll_outcome(cx));
+        self.seek_in_flight = false;
+        match outcome {
+            Ok((outcome, buf)) => {
+                self.state = State::Idle(buf);
+                Poll::Ready(Ok(outcome))
+            }
+            Err(payload) => {
+                self.state = State::Idle(Buf::default());
+                let message = crate::runtime::panic_message(&*payload).unwrap_or("a panic");
+                Poll::Ready(Err(io::Error::other(format!(
+                    "evloop::fs::File: {message}"
+                ))))
+            }
+        }
+    }
+
+    /// Starts `job` on the file lane with the buffer; the file is busy until it is done.
+    fn start<F>(&mut self, mut buf: Buf, job: F) -> io::Result<()>
+    where
+        F: FnOnce(&std::fs::File, &mut Buf) -> Outcome + Send + 'static,
+    {
+        let std = self.std.clone();
+        let call = submit(Lane::File, move || {
+            let outcome = job(&std, &mut buf);
+            (outcome, buf)
+        });
+        match call {
+            Some(call) => {
+                self.state = State::Busy(call);
+                Ok(())
+            }
+            None => {
+                self.state = State::Idle(Buf::default());
+                Err(io::Error::other(
+                    "evloop::fs::File: there is no evloop runtime on this thread; use the \
+                     file inside `evloop::run(...)`",
+                ))
+            }
+        }
+    }
+}
+
+/// Moves the OS position back over the bytes read ahead, so that it is the caller's.
+fn give_back_read_ahead(std: &std::fs::File, buf: &mut Buf) -> io::Result<()> {
+    let unread = buf.unread() as i64;
+    buf.discard();
+    if unread > 0 {
+        let mut file = std;
+        file.seek(SeekFrom::Current(-unread))?;
+    }
+    Ok(())
+}
+
+impl AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        loop {
+            ready!(this.poll_idle(cx))?;
+            let State::Idle(buf) = &mut this.state else {
+                unreachable!("poll_idle returned Ready")
+            };
+            if buf.unread() > 0 || dst.is_empty() {
+                let n = buf.unread().min(dst.len());
+                dst[..n].copy_from_slice(&buf.data[buf.pos..buf.pos + n]);
+                buf.pos += n;
+                return Poll::Ready(Ok(n));
+            }
+            let mut buf = std::mem::take(buf);
+            let want = dst.len().min(MAX_BUF);
+            buf.discard();
+            buf.data.resize(want, 0);
+            this.start(buf, |std, buf| {
+                let mut file = std;
+                let result = file.read(&mut buf.data);
+                buf.data.truncate(*result.as_ref().unwrap_or(&0));
+                Outcome::Read(result)
+            })?;
+            match ready!(this.poll_done(cx))? {
+                Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
+                Outcome::Read(Err(err)) => return Poll::Ready(Err(err)),
+                _ => continue, // bytes in the buffer: the loop copies them out
+            }
+        }
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_idle(cx))?;
+        if src.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let State::Idle(buf) = &mut this.state else {
+            unreachable!("poll_idle returned Ready")
+        };
+        let mut buf = std::mem::take(buf);
+        let n = src.len().min(MAX_BUF);
+        // Bytes read ahead are given back (a seek) by the job, before it writes.
+        let unread = buf.unread();
+        buf.discard();
+        buf.data.extend_from_slice(&src[..n]);
+        this.start(buf, move |std, buf| {
+            let result = (|| {
+                let mut file = std;
+                if unread > 0 {
+                    file.seek(SeekFrom::Current(-(unread as i64)))?;
+                }
+                file.write_all(&buf.data)
+            })();
+            buf.discard();
+            Outcome::Write(result)
+        })?;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // std's File has no user-space buffer: the write in flight is all there is.
+        self.get_mut().poll_idle(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        if this.seek_in_flight {
+            // Polled again for the seek it started: wait for that one, start no other.
+            return poll_seek_outcome(this, cx);
+        }
+        ready!(this.poll_idle(cx))?;
+        let State::Idle(buf) = &mut this.state else {
+            unreachable!("poll_idle returned Ready")
+        };
+        let buf = std::mem::take(buf);
+        this.start(buf, move |std, buf| {
+            let result = give_back_read_ahead(std, buf).and_then(|()| {
+                let mut file = std;
+                file.seek(pos)
+            });
+            Outcome::Seek(result)
+        })?;
+        this.seek_in_flight = true;
+        poll_seek_outcome(this, cx)
+    }
+}
+
+/// Polls the seek in flight and returns its position.
+fn poll_seek_outcome(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+    match ready!(file.poll_done(cx))? {
+        Outcome::Seek(result) => Poll::Ready(result),
+        Outcome::Read(_) | Outcome::Write(_) => unreachable!("only the seek was in flight"),
+    }
+}

@@ -1,0 +1,357 @@
+//! `evloop::fs::File` and the path functions: contents, positions, write-behind errors,
+//! and a loop that keeps running while files are busy.
+
+mod support;
+
+use std::cell::Cell;
+use std::future::Future;
+use std::io::{ErrorKind, SeekFrom};
+use std::path::PathBuf;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use evloop::fs::{self, File, OpenOptions};
+use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader};
+
+/// A fresh directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("evloop-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Bytes with a pattern that shows a misplaced chunk.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn contents_round_trip_through_write_all_and_read_to_end_in_every_size() {
+    let dir = TempDir::new("fs-roundtrip");
+    support::run(async {
+        // 0, small, and more than one 2 MiB job per call.
+        for len in [0, 1, 4095, 65_536, support::scaled(5 * 1024 * 1024 + 17)] {
+            let path = dir.join(&format!("f{len}"));
+            let data = pattern(len);
+            let mut file = File::create(&path).await.unwrap();
+            file.write_all(&data).await.unwrap();
+            file.flush().await.unwrap();
+            drop(file);
+            let mut back = Vec::new();
+            File::open(&path)
+                .await
+                .unwrap()
+                .read_to_end(&mut back)
+                .await
+                .unwrap();
+            assert_eq!(back.len(), len);
+            assert!(back == data, "contents differ for {len} bytes");
+            assert_eq!(fs::read(&path).await.unwrap(), data);
+        }
+    });
+}
+
+#[test]
+fn writes_in_chunks_land_in_order() {
+    let dir = TempDir::new("fs-chunks");
+    support::run(async {
+        let path = dir.join("chunks");
+        let mut file = File::create(&path).await.unwrap();
+        let mut expected = Vec::new();
+        for i in 0..support::scaled(500) {
+            let chunk = format!("line {i}\n");
+            file.write_all(chunk.as_bytes()).await.unwrap();
+            expected.extend_from_slice(chunk.as_bytes());
+        }
+        file.sync_all().await.unwrap();
+        assert_eq!(fs::read(&path).await.unwrap(), expected);
+        // And back, line by line, through a BufReader.
+        let mut lines = BufReader::new(File::open(&path).await.unwrap()).lines();
+        let mut count = 0;
+        while let Some(line) = futures_util::StreamExt::next(&mut lines).await {
+            assert_eq!(line.unwrap(), format!("line {count}"));
+            count += 1;
+        }
+        assert_eq!(count, support::scaled(500));
+    });
+}
+
+#[test]
+fn seek_read_and_write_agree_on_the_position() {
+    let dir = TempDir::new("fs-seek");
+    support::run(async {
+        let path = dir.join("seek");
+        fs::write(&path, b"0123456789").await.unwrap();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .await
+            .unwrap();
+        assert_eq!(file.seek(SeekFrom::Start(3)).await.unwrap(), 3);
+        let mut two = [0; 2];
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"34");
+        assert_eq!(file.stream_position().await.unwrap(), 5);
+        file.write_all(b"ab").await.unwrap();
+        assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 7);
+        assert_eq!(file.seek(SeekFrom::End(-1)).await.unwrap(), 9);
+        file.flush().await.unwrap();
+        assert_eq!(fs::read(&path).await.unwrap(), b"01234ab789");
+    });
+}
+
+#[test]
+fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
+    let dir = TempDir::new("fs-readahead");
+    support::run(async {
+        let path = dir.join("ahead");
+        fs::write(&path, b"abcdefghijklmnopqrstuvwxyz")
+            .await
+            .unwrap();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .await
+            .unwrap();
+        {
+            // A read of up to 20 bytes, polled once and dropped: its job still reads 20
+            // bytes, which the file keeps as read-ahead.
+            let mut big = [0; 20];
+            let read = pin!(file.read(&mut big));
+            let _ = read.poll(&mut Context::from_waker(Waker::noop()));
+        }
+        let mut four = [0; 4];
+        file.read_exact(&mut four).await.unwrap();
+        assert_eq!(&four, b"abcd");
+        // The OS position is 20; the caller's is 4.
+        assert_eq!(file.stream_position().await.unwrap(), 4);
+        let mut two = [0; 2];
+        file.read_exact(&mut two).await.unwrap();
+        file.write_all(b"XY").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(
+            fs::read(&path).await.unwrap(),
+            b"abcdefXYijklmnopqrstuvwxyz"
+        );
+    });
+}
+
+#[test]
+fn a_failed_write_behind_is_returned_by_flush() {
+    support::run(async {
+        // Opened read-only: the write job fails with EBADF after `write` returned.
+        let mut file = File::open("Cargo.toml").await.unwrap();
+        assert_eq!(file.write(b"x").await.unwrap(), 1);
+        let err = file.flush().await.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err}");
+        // The error is returned once; the file is usable for reads after it.
+        file.flush().await.unwrap();
+        let mut head = [0; 9];
+        file.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"[package]");
+    });
+}
+
+#[test]
+fn a_file_dropped_with_a_write_in_flight_still_gets_its_bytes() {
+    let dir = TempDir::new("fs-drop");
+    support::run(async {
+        let path = dir.join("dropped");
+        let len = support::scaled(1024 * 1024);
+        let mut file = File::create(&path).await.unwrap();
+        file.write_all(&pattern(len)).await.unwrap(); // the last chunk is still in flight
+        drop(file);
+        for _ in 0..10_000 {
+            if fs::metadata(&path).await.unwrap().len() == len as u64 {
+                return;
+            }
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the write in flight never finished");
+    });
+}
+
+#[test]
+fn file_level_calls_see_the_writes_before_them() {
+    let dir = TempDir::new("fs-filelevel");
+    support::run(async {
+        let path = dir.join("meta");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .unwrap();
+        file.write_all(&[7; 1000]).await.unwrap();
+        // `set_len` waits for the write in flight: the length is not overwritten by it.
+        file.set_len(10).await.unwrap();
+        assert_eq!(file.metadata().await.unwrap().len(), 10);
+        file.sync_data().await.unwrap();
+        let clone = file.try_clone().await.unwrap();
+        assert_eq!(clone.metadata().await.unwrap().len(), 10);
+        let std = file.into_std().await.unwrap();
+        assert_eq!(std.metadata().unwrap().len(), 10);
+    });
+}
+
+#[test]
+fn path_functions_report_errors_by_kind() {
+    let dir = TempDir::new("fs-paths");
+    support::run(async {
+        let nested = dir.join("a/b/c");
+        fs::create_dir_all(&nested).await.unwrap();
+        fs::create_dir_all(&nested).await.unwrap(); // exists: fine
+        assert_eq!(
+            fs::create_dir(&nested).await.unwrap_err().kind(),
+            ErrorKind::AlreadyExists
+        );
+        let file = nested.join("f.txt");
+        fs::write(&file, "text").await.unwrap();
+        assert_eq!(fs::copy(&file, dir.join("g.txt")).await.unwrap(), 4);
+        fs::rename(dir.join("g.txt"), dir.join("h.txt"))
+            .await
+            .unwrap();
+        assert_eq!(fs::read_to_string(dir.join("h.txt")).await.unwrap(), "text");
+        assert!(!fs::try_exists(dir.join("g.txt")).await.unwrap());
+        assert!(fs::symlink_metadata(&file).await.unwrap().is_file());
+        assert!(fs::canonicalize(&file).await.unwrap().is_absolute());
+        assert_eq!(
+            fs::remove_dir(dir.join("a")).await.unwrap_err().kind(),
+            ErrorKind::DirectoryNotEmpty
+        );
+        assert_eq!(
+            fs::remove_file(dir.join("nope")).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        fs::write(dir.join("bad.txt"), [0xff, 0xfe]).await.unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join("bad.txt"))
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidData
+        );
+        fs::remove_dir_all(dir.join("a")).await.unwrap();
+        assert!(!fs::try_exists(dir.join("a")).await.unwrap());
+    });
+}
+
+#[test]
+fn outside_a_runtime_calls_fail_with_an_error_not_a_panic() {
+    let err = futures_lite::future::block_on(fs::read("Cargo.toml")).unwrap_err();
+    assert!(err.to_string().contains("evloop::run"), "{err}");
+    let err = futures_lite::future::block_on(File::open("Cargo.toml")).unwrap_err();
+    assert!(err.to_string().contains("evloop::run"), "{err}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // 64 MiB: hours under Miri
+fn a_1ms_ticker_keeps_ticking_while_64_mib_are_written_and_read_back() {
+    let dir = TempDir::new("fs-ticker");
+    support::run(async {
+        let ticks = Rc::new(Cell::new(0u64));
+        let max_gap = Rc::new(Cell::new(Duration::ZERO));
+        let ticker = evloop::spawn({
+            let (ticks, max_gap) = (ticks.clone(), max_gap.clone());
+            async move {
+                let mut interval = evloop::interval(Duration::from_millis(1));
+                let mut last = std::time::Instant::now();
+                loop {
+                    interval.tick().await;
+                    let now = std::time::Instant::now();
+                    max_gap.set(max_gap.get().max(now - last));
+                    last = now;
+                    ticks.set(ticks.get() + 1);
+                }
+            }
+        });
+        let path = dir.join("big");
+        let chunk = pattern(64 * 1024);
+        let started = ticks.get();
+        let mut file = File::create(&path).await.unwrap();
+        for _ in 0..1024 {
+            file.write_all(&chunk).await.unwrap();
+        }
+        file.sync_all().await.unwrap();
+        let after_write = ticks.get();
+        let mut file = File::open(&path).await.unwrap();
+        let mut buf = vec![0; 64 * 1024];
+        let mut total = 0;
+        loop {
+            let n = file.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            assert_eq!(buf[..n], chunk[total % chunk.len()..][..n]);
+            total += n;
+        }
+        assert_eq!(total, 64 * 1024 * 1024);
+        let after_read = ticks.get();
+        ticker.abort();
+        eprintln!(
+            "ticks: {} while writing, {} while reading; longest gap {:?}",
+            after_write - started,
+            after_read - after_write,
+            max_gap.get()
+        );
+        // The loop ran the ticker during both halves (a blocked loop would tick 0 times).
+        assert!(after_write > started, "the ticker never ran while writing");
+        assert!(
+            after_read > after_write,
+            "the ticker never ran while reading"
+        );
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // mkfifo
+fn an_open_that_blocks_for_good_does_not_block_the_loop() {
+    let dir = TempDir::new("fs-fifo");
+    let fifo = dir.join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    support::run(async {
+        // Opening a FIFO for reading blocks in open(2) until a writer comes.
+        let reader = evloop::spawn({
+            let fifo = fifo.clone();
+            async move {
+                let mut file = File::open(&fifo).await.unwrap();
+                let mut text = String::new();
+                file.read_to_string(&mut text).await.unwrap();
+                text
+            }
+        });
+        // The loop goes on meanwhile: 20 ticks of another task.
+        for _ in 0..20 {
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(!reader.is_finished());
+        let mut writer = OpenOptions::new().write(true).open(&fifo).await.unwrap();
+        writer.write_all(b"through the fifo").await.unwrap();
+        writer.close().await.unwrap();
+        drop(writer);
+        assert_eq!(reader.await.unwrap(), "through the fifo");
+    });
+}
