@@ -119,9 +119,17 @@ fn seek_read_and_write_agree_on_the_position() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // mkfifo
 fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
     let dir = TempDir::new("fs-readahead");
-    support::run(async {
+    let fifo = make_fifo(&dir.join("fifo"));
+    // One file thread, held by an open of a FIFO with no writer: the abandoned read below
+    // is sure to be still queued when it is dropped.
+    let runtime = evloop::Runtime::builder()
+        .max_file_threads(1)
+        .build()
+        .unwrap();
+    support::block_on(&runtime, async {
         let path = dir.join("ahead");
         fs::write(&path, b"abcdefghijklmnopqrstuvwxyz")
             .await
@@ -132,13 +140,26 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
             .open(&path)
             .await
             .unwrap();
+        let blocker = evloop::spawn({
+            let fifo = fifo.clone();
+            async move { File::open(fifo).await }
+        });
+        evloop::yield_now().await; // the blocker's open takes the only file thread
         {
             // A read of up to 20 bytes, polled once and dropped: its job still reads 20
             // bytes, which the file keeps as read-ahead.
             let mut big = [0; 20];
             let read = pin!(file.read(&mut big));
-            let _ = read.poll(&mut Context::from_waker(Waker::noop()));
+            let polled = read.poll(&mut Context::from_waker(Waker::noop()));
+            assert!(polled.is_pending());
         }
+        // Let the blocker's open through (O_RDWR on a FIFO never blocks).
+        let _writer = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        blocker.await.unwrap().unwrap();
         let mut four = [0; 4];
         file.read_exact(&mut four).await.unwrap();
         assert_eq!(&four, b"abcd");
@@ -153,6 +174,51 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
             b"abcdefXYijklmnopqrstuvwxyz"
         );
     });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // mkfifo
+fn end_of_file_reaches_a_read_polled_again_after_its_job_finished() {
+    let dir = TempDir::new("fs-eof");
+    let fifo = make_fifo(&dir.join("fifo"));
+    let runtime = evloop::Runtime::builder()
+        .max_file_threads(1)
+        .build()
+        .unwrap();
+    support::block_on(&runtime, async {
+        let path = dir.join("empty");
+        fs::write(&path, b"").await.unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        let blocker = evloop::spawn({
+            let fifo = fifo.clone();
+            async move { File::open(fifo).await }
+        });
+        evloop::yield_now().await; // the blocker holds the only file thread
+        let mut buf = [0; 16];
+        let mut read = pin!(file.read(&mut buf));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(read.as_mut().poll(&mut cx).is_pending()); // queued behind the blocker
+        let _writer = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        blocker.await.unwrap().unwrap();
+        // One thread, FIFO queue: once a later call is done, the read's job is done too.
+        fs::metadata(&path).await.unwrap();
+        match read.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(0)) => {}
+            other => panic!("expected the end of the file, got {other:?}"),
+        }
+    });
+}
+
+/// Makes a FIFO at `path`.
+fn make_fifo(path: &std::path::Path) -> PathBuf {
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    path.to_owned()
 }
 
 #[test]
@@ -328,10 +394,7 @@ fn a_1ms_ticker_keeps_ticking_while_64_mib_are_written_and_read_back() {
 #[cfg_attr(miri, ignore)] // mkfifo
 fn an_open_that_blocks_for_good_does_not_block_the_loop() {
     let dir = TempDir::new("fs-fifo");
-    let fifo = dir.join("fifo");
-    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let fifo = make_fifo(&dir.join("fifo"));
     support::run(async {
         // Opening a FIFO for reading blocks in open(2) until a writer comes.
         let reader = evloop::spawn({

@@ -35,21 +35,32 @@ use crate::runtime::Lane;
 /// The most bytes one read or write job moves (larger caller buffers take several).
 const MAX_BUF: usize = 2 * 1024 * 1024;
 
-/// The buffer a file lends to its worker: bytes read ahead (`data[pos..]`) or bytes to write.
+/// The buffer a file lends to its worker: bytes read ahead (`data[pos..end]`) or bytes to
+/// write (`data[..end]`). `data` keeps its initialised length between calls (as long as the
+/// largest call, at most [`MAX_BUF`]), so that a read does not zero it again.
 #[derive(Default)]
 struct Buf {
     data: Vec<u8>,
     pos: usize,
+    end: usize,
 }
 
 impl Buf {
     fn unread(&self) -> usize {
-        self.data.len() - self.pos
+        self.end - self.pos
     }
 
     fn discard(&mut self) {
-        self.data.clear();
         self.pos = 0;
+        self.end = 0;
+    }
+
+    /// `data[..len]`, initialised (zeroed only where it never was).
+    fn space(&mut self, len: usize) -> &mut [u8] {
+        if self.data.len() < len {
+            self.data.resize(len, 0);
+        }
+        &mut self.data[..len]
     }
 }
 
@@ -426,9 +437,20 @@ impl AsyncRead for File {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         loop {
-            ready!(this.poll_idle(cx))?;
+            if let State::Busy(_) = this.state {
+                // The call in flight may be a read whose outcome this caller wants (also
+                // when it was started by an earlier poll): an end of file or an error is
+                // returned, bytes are copied out below.
+                match ready!(this.poll_done(cx))? {
+                    Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
+                    Outcome::Read(Err(err)) | Outcome::Write(Err(err)) => {
+                        return Poll::Ready(Err(err));
+                    }
+                    _ => {}
+                }
+            }
             let State::Idle(buf) = &mut this.state else {
-                unreachable!("poll_idle returned Ready")
+                unreachable!("poll_done left the file idle")
             };
             if buf.unread() > 0 || dst.is_empty() {
                 let n = buf.unread().min(dst.len());
@@ -439,18 +461,12 @@ impl AsyncRead for File {
             let mut buf = std::mem::take(buf);
             let want = dst.len().min(MAX_BUF);
             buf.discard();
-            buf.data.resize(want, 0);
-            this.start(buf, |std, buf| {
+            this.start(buf, move |std, buf| {
                 let mut file = std;
-                let result = file.read(&mut buf.data);
-                buf.data.truncate(*result.as_ref().unwrap_or(&0));
+                let result = file.read(buf.space(want));
+                buf.end = *result.as_ref().unwrap_or(&0);
                 Outcome::Read(result)
             })?;
-            match ready!(this.poll_done(cx))? {
-                Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
-                Outcome::Read(Err(err)) => return Poll::Ready(Err(err)),
-                _ => continue, // bytes in the buffer: the loop copies them out
-            }
         }
     }
 }
@@ -474,14 +490,15 @@ impl AsyncWrite for File {
         // Bytes read ahead are given back (a seek) by the job, before it writes.
         let unread = buf.unread();
         buf.discard();
-        buf.data.extend_from_slice(&src[..n]);
+        buf.space(n).copy_from_slice(&src[..n]);
+        buf.end = n;
         this.start(buf, move |std, buf| {
             let result = (|| {
                 let mut file = std;
                 if unread > 0 {
                     file.seek(SeekFrom::Current(-(unread as i64)))?;
                 }
-                file.write_all(&buf.data)
+                file.write_all(&buf.data[..buf.end])
             })();
             buf.discard();
             Outcome::Write(result)

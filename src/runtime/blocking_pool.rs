@@ -136,6 +136,8 @@ impl LanePool {
         state.queue.push_back(job);
         if state.idle > state.notified {
             state.notified += 1;
+            // Outside the lock: the worker it wakes takes the lock at once.
+            drop(state);
             self.inner.work.notify_one();
         } else if state.threads < self.inner.max_threads {
             state.threads += 1;

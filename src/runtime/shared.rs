@@ -49,7 +49,7 @@ struct Inject {
     /// The longest the queue has been (for metrics).
     peak: usize,
     /// Wakes the loop out of `epoll_wait`; `None` once closed (the fd is released).
-    waker: Option<mio::Waker>,
+    waker: Option<Arc<mio::Waker>>,
     closed: bool,
 }
 
@@ -90,7 +90,7 @@ impl Shared {
                 queue: Vec::new(),
                 woken: HashSet::default(),
                 peak: 0,
-                waker: Some(waker),
+                waker: Some(Arc::new(waker)),
                 closed: false,
             }),
             notified: AtomicBool::new(false),
@@ -120,10 +120,13 @@ impl Shared {
         inject.queue.push(remote);
         inject.peak = inject.peak.max(inject.queue.len());
         if !self.notified.swap(true, Ordering::AcqRel) {
-            // Under the lock, so `close` cannot free the eventfd meanwhile; at most one push
-            // per loop turn gets here. A failed wake (fd exhaustion) leaves the item queued
-            // for the next turn.
-            if let Some(waker) = &inject.waker {
+            // At most one push per loop turn gets here. The eventfd is written after the
+            // lock is released (the loop it wakes takes that lock first thing), through a
+            // clone of its `Arc`, so that `close` cannot free it meanwhile. A failed wake
+            // (fd exhaustion) leaves the item queued for the next turn.
+            let waker = inject.waker.clone();
+            drop(inject);
+            if let Some(waker) = waker {
                 let _ = waker.wake();
             }
         }

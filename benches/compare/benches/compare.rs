@@ -26,6 +26,9 @@
 //!   server's CPU time (`EVLOOP_BENCH_WRK_RUNS`, default 3; `EVLOOP_BENCH_WRK_SECONDS`);
 //! * syscalls per echo round trip, from `strace -f -c` around an echo child (64 × 500).
 //!
+//! File I/O (`benches/fs/`, `--fs [DIR]`, not in the default run: it writes 1 GiB): evloop::fs
+//! vs tokio::fs, 1 GiB in 64 KiB chunks and 10,000 small files.
+//!
 //! `EVLOOP_BENCH_ONLY=core` or `=net` runs one half. `wrk`, `strace` and `taskset` come
 //! from Debian's `wrk`, `strace` and `util-linux`; a missing tool skips its row.
 //!
@@ -37,6 +40,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "fs/mod.rs"]
+mod fs;
 #[path = "net/mod.rs"]
 mod net;
 
@@ -246,6 +251,7 @@ fn main() {
         || cross_loop_mode()
         || fine_timers_mode()
         || serve_hyper_mode()
+        || fs::fs_mode()
     {
         return;
     }
