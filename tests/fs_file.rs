@@ -227,7 +227,15 @@ fn a_failed_write_behind_is_returned_by_flush() {
         // Opened read-only: the write job fails with EBADF after `write` returned.
         let mut file = File::open("Cargo.toml").await.unwrap();
         assert_eq!(file.write(b"x").await.unwrap(), 1);
-        let err = file.flush().await.unwrap_err();
+        // The next call returns the first write's error: this write if the first one is
+        // done by now, else the flush (and the byte queued behind it is dropped).
+        let err = match file.write(b"y").await {
+            Ok(n) => {
+                assert_eq!(n, 1);
+                file.flush().await.unwrap_err()
+            }
+            Err(err) => err,
+        };
         assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err}");
         // The error is returned once; the file is usable for reads after it.
         file.flush().await.unwrap();
@@ -238,21 +246,28 @@ fn a_failed_write_behind_is_returned_by_flush() {
 }
 
 #[test]
-fn a_file_dropped_with_a_write_in_flight_still_gets_its_bytes() {
+fn a_file_dropped_with_writes_in_flight_and_queued_still_gets_its_bytes() {
     let dir = TempDir::new("fs-drop");
     support::run(async {
         let path = dir.join("dropped");
-        let len = support::scaled(1024 * 1024);
+        // Many small writes: the first goes in flight, the rest queue behind it.
+        let chunks = support::scaled(200);
+        let mut expected = Vec::new();
         let mut file = File::create(&path).await.unwrap();
-        file.write_all(&pattern(len)).await.unwrap(); // the last chunk is still in flight
+        for i in 0..chunks {
+            let chunk = format!("{i:05} ").repeat(100);
+            file.write_all(chunk.as_bytes()).await.unwrap();
+            expected.extend_from_slice(chunk.as_bytes());
+        }
         drop(file);
         for _ in 0..10_000 {
-            if fs::metadata(&path).await.unwrap().len() == len as u64 {
+            if fs::metadata(&path).await.unwrap().len() == expected.len() as u64 {
+                assert!(fs::read(&path).await.unwrap() == expected, "out of order");
                 return;
             }
             evloop::sleep(Duration::from_millis(1)).await;
         }
-        panic!("the write in flight never finished");
+        panic!("the writes of a dropped file never finished");
     });
 }
 

@@ -14,10 +14,15 @@
 //! Invariants: the OS file position is ahead of the caller's logical position by exactly
 //! the unread bytes of the buffer, so a write or a seek first moves back by that many
 //! (done in the same job, no extra round trip). A write is *write-behind*: `poll_write`
-//! copies the caller's bytes into the buffer, starts the job and returns `Ready(n)`; the
+//! copies the caller's bytes into a buffer, starts the job and returns `Ready(n)`; the
 //! outcome of that write is taken by the next call (read, write, seek, flush, ...), and an
-//! error there is returned by that call. `poll_flush` and `poll_close` wait for the call
-//! in flight.
+//! error there is returned by that call. Writes are *double-buffered*: while one write is
+//! in flight, further writes are copied into a second buffer (`queued`, up to
+//! [`MAX_BUF`]) and return at once; that buffer becomes the next job when the first is
+//! done, so many small writes cost few jobs, always in order. Every other call (read,
+//! seek, flush, `sync_all`, ...) first writes what is queued and waits for it.
+//! `poll_flush` and `poll_close` do only that. A file dropped with bytes queued hands them
+//! to a detached task that writes them after the write in flight.
 
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -113,6 +118,10 @@ pub struct File {
     state: State,
     /// The call in flight is a seek whose caller has not taken its position yet.
     seek_in_flight: bool,
+    /// The call in flight is a write.
+    writing: bool,
+    /// Bytes accepted while a write was in flight, written by the next write job.
+    queued: Buf,
 }
 
 impl fmt::Debug for File {
@@ -198,6 +207,8 @@ impl File {
             std: Arc::new(std),
             state: State::Idle(Buf::default()),
             seek_in_flight: false,
+            writing: false,
+            queued: Buf::default(),
         }
     }
 
@@ -358,15 +369,55 @@ impl File {
         Ok(())
     }
 
-    /// Waits until no call is in flight; returns the error of a write that was.
+    /// Waits until no call is in flight and no written bytes are queued; returns the error
+    /// of a write that was in flight (the bytes queued after it are then dropped).
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let State::Idle(_) = self.state {
-            return Poll::Ready(Ok(()));
+        loop {
+            if let State::Busy(_) = self.state {
+                if let Outcome::Write(Err(err)) = ready!(self.poll_done(cx))? {
+                    self.queued.discard();
+                    return Poll::Ready(Err(err));
+                }
+            }
+            if self.queued.end == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            self.start_write()?;
         }
-        match ready!(self.poll_done(cx))? {
-            Outcome::Write(result) => Poll::Ready(result),
-            Outcome::Read(_) | Outcome::Seek(_) => Poll::Ready(Ok(())),
-        }
+    }
+
+    /// Starts writing the queued bytes (the file must be idle); the idle buffer becomes the
+    /// next queue. Bytes read ahead are given back (a seek) by the job, before it writes.
+    fn start_write(&mut self) -> io::Result<()> {
+        let State::Idle(idle) = &mut self.state else {
+            unreachable!("start_write on a busy file")
+        };
+        let mut spare = std::mem::take(idle);
+        let unread = spare.unread();
+        spare.discard();
+        let buf = std::mem::replace(&mut self.queued, spare);
+        self.start(buf, move |std, buf| {
+            let result = (|| {
+                let mut file = std;
+                if unread > 0 {
+                    file.seek(SeekFrom::Current(-(unread as i64)))?;
+                }
+                file.write_all(&buf.data[..buf.end])
+            })();
+            buf.discard();
+            Outcome::Write(result)
+        })?;
+        self.writing = true;
+        Ok(())
+    }
+
+    /// Queues as much of `src` as fits ([`MAX_BUF`] in all); how much.
+    fn queue(&mut self, src: &[u8]) -> usize {
+        let end = self.queued.end;
+        let n = src.len().min(MAX_BUF - end);
+        self.queued.space(end + n)[end..].copy_from_slice(&src[..n]);
+        self.queued.end += n;
+        n
     }
 
     /// Polls the call in flight (there must be one); once done, the file is idle again with
@@ -377,6 +428,7 @@ impl File {
         };
         let outcome = ready!(call.poll_outcome(cx));
         self.seek_in_flight = false;
+        self.writing = false;
         match outcome {
             Ok((outcome, buf)) => {
                 self.state = State::Idle(buf);
@@ -418,6 +470,31 @@ impl File {
     }
 }
 
+impl Drop for File {
+    /// Bytes still queued behind a write in flight are written by a detached task (in
+    /// order, after it); a write in flight finishes on its thread. If the runtime ends
+    /// first, queued bytes are lost: `flush` before to be sure.
+    fn drop(&mut self) {
+        if self.queued.end == 0 {
+            return;
+        }
+        let mut rest = File {
+            std: self.std.clone(),
+            state: std::mem::replace(&mut self.state, State::Idle(Buf::default())),
+            seek_in_flight: false,
+            writing: self.writing,
+            queued: std::mem::take(&mut self.queued),
+        };
+        let location = std::panic::Location::caller();
+        let _ = crate::runtime::spawn_detached(
+            async move {
+                let _ = std::future::poll_fn(|cx| rest.poll_idle(cx)).await;
+            },
+            location,
+        );
+    }
+}
+
 /// Moves the OS position back over the bytes read ahead, so that it is the caller's.
 fn give_back_read_ahead(std: &std::fs::File, buf: &mut Buf) -> io::Result<()> {
     let unread = buf.unread() as i64;
@@ -436,6 +513,9 @@ impl AsyncRead for File {
         dst: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.writing || this.queued.end > 0 {
+            ready!(this.poll_idle(cx))?; // written bytes go first
+        }
         loop {
             if let State::Busy(_) = this.state {
                 // The call in flight may be a read whose outcome this caller wants (also
@@ -478,36 +558,41 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        ready!(this.poll_idle(cx))?;
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let State::Idle(buf) = &mut this.state else {
-            unreachable!("poll_idle returned Ready")
-        };
-        let mut buf = std::mem::take(buf);
-        let n = src.len().min(MAX_BUF);
-        // Bytes read ahead are given back (a seek) by the job, before it writes.
-        let unread = buf.unread();
-        buf.discard();
-        buf.space(n).copy_from_slice(&src[..n]);
-        buf.end = n;
-        this.start(buf, move |std, buf| {
-            let result = (|| {
-                let mut file = std;
-                if unread > 0 {
-                    file.seek(SeekFrom::Current(-(unread as i64)))?;
+        loop {
+            if let State::Busy(_) = this.state {
+                let writing = this.writing;
+                match this.poll_done(cx) {
+                    // A write in flight: the bytes join the queue for the next write job
+                    // (double buffering: the caller goes on while the worker writes).
+                    Poll::Pending if writing => {
+                        return match this.queue(src) {
+                            0 => Poll::Pending, // the queue is full: woken by the job
+                            n => Poll::Ready(Ok(n)),
+                        };
+                    }
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(done) => {
+                        if let Outcome::Write(Err(err)) = done? {
+                            this.queued.discard();
+                            return Poll::Ready(Err(err));
+                        }
+                    }
                 }
-                file.write_all(&buf.data[..buf.end])
-            })();
-            buf.discard();
-            Outcome::Write(result)
-        })?;
-        Poll::Ready(Ok(n))
+            }
+            let n = this.queue(src);
+            this.start_write()?;
+            if n > 0 {
+                return Poll::Ready(Ok(n));
+            }
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // std's File has no user-space buffer: the write in flight is all there is.
+        // Writes the queued bytes and waits for the writes in flight (std's File has no
+        // user-space buffer of its own).
         self.get_mut().poll_idle(cx)
     }
 

@@ -27,7 +27,8 @@
 //! [`File`] keeps one buffer that travels between the loop and the worker thread, so that
 //! reading or writing a large file in chunks allocates nothing per chunk. Its writes are
 //! *write-behind*: `write` copies the bytes (up to 2 MiB), starts the write on a worker and
-//! returns at once; an error of that write is returned by the next call on the file. Call
+//! returns at once; writes made meanwhile are gathered in a second buffer and go as one
+//! job after it; an error of a write is returned by the next call on the file. Call
 //! `flush` ([`AsyncWrite::poll_flush`](futures_io::AsyncWrite::poll_flush)) or
 //! [`File::sync_all`] before dropping a file whose write errors matter.
 //!

@@ -136,13 +136,18 @@ where
     Some((TaskHost::new(core), id, public_id))
 }
 
-/// Spawns `future` on this thread's runtime, detached: nobody joins it (remote spawns).
-pub(super) fn spawn_detached<F>(future: F, location: &'static Location<'static>)
+/// Spawns `future` on this thread's runtime, detached: nobody joins it (remote spawns, a
+/// dropped file's last writes). False outside a runtime (the future is dropped).
+pub(crate) fn spawn_detached<F>(future: F, location: &'static Location<'static>) -> bool
 where
     F: Future<Output = ()> + 'static,
 {
-    if let Some((host, id, _)) = spawn_task(future, None, location) {
-        host.detach(id);
+    match spawn_task(future, None, location) {
+        Some((host, id, _)) => {
+            host.detach(id);
+            true
+        }
+        None => false,
     }
 }
 

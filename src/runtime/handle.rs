@@ -155,7 +155,7 @@ impl Handle {
                 }; // the future is dropped here, before its joiner hears of the outcome
                 completer.complete(output);
             };
-            super::context::spawn_detached(task, location);
+            let _ = super::context::spawn_detached(task, location);
         });
         // A runtime that is gone drops the closure, whose completer reports cancellation.
         if let Err(refused) = self.shared.push(Remote::Spawn(spawn)) {
