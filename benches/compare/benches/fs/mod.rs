@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use super::common::Rt;
 
 const RUNS: usize = 5;
+
+/// One row: (directory, chunks, files) → (evloop's time, tokio's time).
+type Row = fn(&Path, usize, usize) -> (Duration, Duration);
 const CHUNK: usize = 64 * 1024;
 
 /// Runs the mode if `--fs` is on the command line.
@@ -35,10 +38,10 @@ pub fn fs_mode() -> bool {
     let files = ((10_000.0 * scale) as usize).max(1);
     println!(
         "| file workload ({} MiB, {files} small files) | evloop | tokio | tokio / evloop |",
-        chunks * CHUNK >> 20
+        (chunks * CHUNK) >> 20
     );
     println!("|---|---:|---:|---:|");
-    let rows: [(&str, fn(&Path, usize, usize) -> (Duration, Duration)); 3] = [
+    let rows: [(&str, Row); 3] = [
         ("write in 64 KiB chunks", |dir, chunks, _| {
             (evloop_write(dir, chunks), tokio_write(dir, chunks))
         }),
