@@ -15,13 +15,12 @@ use support::child::{Running, example};
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// Upper bound for any one child process or socket wait.
 const LIMIT: Duration = Duration::from_secs(30);
-
 /// Starts `python3 -u -c script`, which prints the port it listens on.
 fn python_server(script: &str) -> (Running, u16) {
     let mut command = Command::new("python3");
@@ -30,22 +29,14 @@ fn python_server(script: &str) -> (Running, u16) {
     (running, line.parse().expect("python printed a port"))
 }
 
-/// Runs `command` to completion within `LIMIT`, killing it otherwise.
+/// Runs `command` to its end, for `LIMIT` at most.
 fn output_within_limit(command: &mut Command) -> Output {
-    output_with_input(command, b"")
+    support::child::output_within(command, LIMIT)
 }
 
 /// As [`output_within_limit`], with `input` (small) on the command's standard input.
 fn output_with_input(command: &mut Command, input: &[u8]) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
-    child.stdin.take().unwrap().write_all(input).unwrap(); // then closed: end of file
-    wait_within_limit(&mut child, command);
-    child.wait_with_output().unwrap()
+    support::child::output_with_input(command, input, LIMIT)
 }
 
 /// Waits for `child` to exit, for `LIMIT` at most (then kills it and fails).

@@ -7,22 +7,33 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Once;
 
-/// The examples the tests run (built together, once).
-const EXAMPLES: [&str; 5] = [
+/// The examples the tests run with the default features (built together, once).
+const EXAMPLES: [&str; 7] = [
     "hello_server",
     "echo_server",
     "scraper",
     "stream_processing",
     "subprocess",
+    "websocket_chat",
+    "file_io",
 ];
 
-/// Path of an example binary, building all of them on first use.
+/// The examples that need optional features ([`FEATURES`]), built together, once, when a
+/// test first asks for one.
+const FEATURE_EXAMPLES: [&str; 3] = ["hyper_server", "hyper_scraper", "postgres_queries"];
+const FEATURES: &str = "hyper,tokio-io";
+
+/// Path of an example binary, building all of its group on first use.
 pub fn example(name: &str) -> PathBuf {
     static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
+    static BUILD_FEATURES: Once = Once::new();
+    let build = |examples: &[&str], features: Option<&str>| {
         let mut cargo = Command::new(env!("CARGO"));
         cargo.args(["build", "--quiet"]);
-        for example in EXAMPLES {
+        if let Some(features) = features {
+            cargo.args(["--features", features]);
+        }
+        for example in examples {
             cargo.args(["--example", example]);
         }
         let status = cargo
@@ -30,7 +41,12 @@ pub fn example(name: &str) -> PathBuf {
             .status()
             .expect("run cargo");
         assert!(status.success(), "cargo build --example failed");
-    });
+    };
+    if FEATURE_EXAMPLES.contains(&name) {
+        BUILD_FEATURES.call_once(|| build(&FEATURE_EXAMPLES, Some(FEATURES)));
+    } else {
+        BUILD.call_once(|| build(&EXAMPLES, None));
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -117,4 +133,37 @@ impl Running {
             })
             .unwrap_or(0)
     }
+}
+
+/// Runs `command` to its end with `input` (small) on its standard input, collecting its
+/// output; kills it and fails the test if it takes longer than `limit`.
+pub fn output_with_input(
+    command: &mut Command,
+    input: &[u8],
+    limit: std::time::Duration,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+    child.stdin.take().unwrap().write_all(input).unwrap(); // then closed: end of file
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) on the child's pid; it is not reaped before the thread's wait.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("{command:?} did not finish within {limit:?}");
+        }
+    }
+}
+
+/// [`output_with_input`] with nothing on standard input.
+pub fn output_within(command: &mut Command, limit: std::time::Duration) -> std::process::Output {
+    output_with_input(command, b"", limit)
 }

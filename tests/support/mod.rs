@@ -274,16 +274,46 @@ pub fn peers_available(programs: &[&str]) -> bool {
         if found {
             continue;
         }
-        let message = format!("{program} not found; apt-get install -y {program}");
-        if std::env::var_os("EVLOOP_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-            panic!("EVLOOP_REQUIRE_PEERS=1 and {message}");
-        }
-        // Straight to stderr, past the test harness's output capture: the skip is seen.
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "skipped: {message}");
-        return false;
+        return skip(&format!(
+            "{program} not found; apt-get install -y {program}"
+        ));
     }
     true
+}
+
+/// A peer is missing: prints `skipped: {message}` and returns false, or, with
+/// `EVLOOP_REQUIRE_PEERS=1`, fails the test.
+#[track_caller]
+pub fn skip(message: &str) -> bool {
+    if std::env::var_os("EVLOOP_REQUIRE_PEERS").is_some_and(|v| v == "1") {
+        panic!("EVLOOP_REQUIRE_PEERS=1 and {message}");
+    }
+    // Straight to stderr, past the test harness's output capture: the skip is seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {message}");
+    false
+}
+
+/// A Python 3 that can `import module`: `python3` on the `PATH`, else Debian's
+/// `/usr/bin/python3` (where `apt-get install python3-...` puts modules); `None` (after
+/// [`skip`]) if neither can.
+#[track_caller]
+pub fn python_with(module: &str, debian_package: &str) -> Option<&'static str> {
+    for python in ["python3", "/usr/bin/python3"] {
+        let imports = std::process::Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if imports {
+            return Some(python);
+        }
+    }
+    skip(&format!(
+        "no python3 with the module {module}; apt-get install -y {debian_package}"
+    ));
+    None
 }
 
 /// How long any one test body may wait before it fails as hung (stretched under Miri,
