@@ -65,6 +65,8 @@ fn name_from(request: &Request) -> Option<String> {
 
 /// Accepts the WebSocket handshake within the head timeout; the client's name comes from
 /// the URL (a client without one is named after its address).
+// The callback's `Result<Response, ErrorResponse>` is the library's signature.
+#[allow(clippy::result_large_err)]
 async fn handshake(
     stream: TcpStream,
     limits: Limits,
