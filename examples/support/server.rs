@@ -70,7 +70,12 @@ impl Options {
     /// status 2.
     pub fn from_args(program: &str, default_port: u16) -> Options {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        Options::parse(&args, default_port).unwrap_or_else(|err| {
+        Options::parse_args(program, &args, default_port)
+    }
+
+    /// As [`from_args`](Self::from_args), from `args` (a program's own flags taken out).
+    pub fn parse_args(program: &str, args: &[String], default_port: u16) -> Options {
+        Options::parse(args, default_port).unwrap_or_else(|err| {
             eprintln!(
                 "{program}: {err}\nusage: {program} [PORT] [HOST] [--head-timeout SECS] \
                  [--write-timeout SECS] [--idle-timeout SECS] [--max-connections N] [--threads N]"

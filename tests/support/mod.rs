@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod postgres;
 
 use std::cell::Cell;
 use std::future::Future;
