@@ -236,7 +236,10 @@ fn a_failed_write_behind_is_returned_by_flush() {
             }
             Err(err) => err,
         };
-        assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err}");
+        // (Miri's file shim reports the failed write with another code.)
+        if !cfg!(miri) {
+            assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err}");
+        }
         // The error is returned once; the file is usable for reads after it.
         file.flush().await.unwrap();
         let mut head = [0; 9];

@@ -18,9 +18,14 @@
 //!   of cross-thread wakes.
 //!
 //! Each event goes to the sink set with
-//! [`on_debug_event`](crate::runtime::Builder::on_debug_event), or else to stderr as one line
-//! starting with `evloop:`; with the `tracing` feature, also as a `tracing` event (target
-//! `evloop`, level WARN).
+//! [`on_debug_event`](crate::runtime::Builder::on_debug_event), if any. With the `tracing`
+//! feature and a `tracing` subscriber installed, it also goes out as one structured
+//! `tracing` event (target `evloop`, level WARN; fields `task.id`, `task.name`,
+//! `task.spawned_at`, `duration_us`, ...; message `"slow poll"`, `"task destroyed while
+//! pending"`, `"panic never retrieved"`, `"misuse"`). Only when neither took it is it
+//! printed to stderr, as one line starting with `evloop:`. With the feature,
+//! `Builder::trace_polls(true)` also runs each task poll inside a `poll` span (level
+//! TRACE) carrying the task's id, name and spawn site.
 //!
 //! # Introspection
 //!
@@ -36,6 +41,8 @@
 mod event;
 mod metrics;
 mod snapshot;
+#[cfg(feature = "tracing")]
+pub(crate) mod trace;
 mod wait;
 
 pub use event::{DebugEvent, TaskInfo, UnhandledPanic, UnhandledPanicInfo};

@@ -28,6 +28,10 @@ pub(crate) struct Config {
     pub(crate) max_file_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
     pub(crate) debug: bool,
+    /// Each task poll in a `tracing` span (feature `tracing`).
+    pub(crate) trace_polls: bool,
+    /// `debug || trace_polls`: polls take the observed path (set by `build`).
+    pub(crate) observe_polls: bool,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) debug_sink: Option<DebugSink>,
     pub(crate) panic_policy: PanicPolicy,
@@ -48,6 +52,7 @@ impl fmt::Debug for Config {
             .field("max_file_threads", &self.max_file_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
             .field("debug", &self.debug)
+            .field("trace_polls", &self.trace_polls)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("debug_sink", &self.debug_sink.as_ref().map(|_| "callback"))
             .field("unhandled_panic", &policy)
@@ -108,6 +113,8 @@ impl Builder {
                 max_file_threads: 16,
                 blocking_keep_alive: Duration::from_secs(10),
                 debug: debug_from_env(),
+                trace_polls: false,
+                observe_polls: false,
                 slow_poll_threshold: Duration::from_millis(100),
                 debug_sink: None,
                 panic_policy: PanicPolicy::Ignore,
@@ -253,6 +260,23 @@ impl Builder {
     /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.config.debug = on;
+        self
+    }
+
+    /// Runs each task poll inside a `tracing` span `poll` (target `evloop`, level TRACE)
+    /// with the fields `task.id`, `task.name` and `task.spawned_at`, so that what a task
+    /// logs carries them. Off by default; off, it costs nothing (the choice is made once,
+    /// when the runtime is built). Feature `tracing`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().trace_polls(true).build().unwrap();
+    /// rt.block_on(async { evloop::spawn(async { tracing::info!("inside a poll span") }).await.unwrap() });
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn trace_polls(mut self, on: bool) -> Self {
+        self.config.trace_polls = on;
         self
     }
 
@@ -422,7 +446,8 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { evloop::spawn(async { 1 + 1 }).await.unwrap() }), 2);
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn build(self) -> io::Result<Runtime> {
+    pub fn build(mut self) -> io::Result<Runtime> {
+        self.config.observe_polls = self.config.debug || self.config.trace_polls;
         Runtime::from_config(self.config)
     }
 }

@@ -197,21 +197,36 @@ impl Core {
             slot.state |= RUNNING;
             slot.task.take().expect("an idle task owns its future")
         };
-        if self.config.debug {
-            return self.poll_task_timed(id, task);
+        if self.config.observe_polls {
+            return self.poll_task_observed(id, task);
         }
         let ready = self.run_poll(id, &mut task);
         self.finish_poll(id, task, ready);
     }
 
-    /// Debug mode's `poll_task`: times the poll (busy time, slow-poll reports). Kept out of
-    /// line so that the debug-off path stays as short as it was.
+    /// `poll_task` in debug mode (times the poll: busy time, slow-poll reports) or with
+    /// poll spans (feature `tracing`). Kept out of line so that the plain path stays as
+    /// short as it was.
     #[cold]
     #[inline(never)]
-    fn poll_task_timed(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>) {
-        let start = Instant::now();
+    fn poll_task_observed(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>) {
+        #[cfg(feature = "tracing")]
+        let span = self.config.trace_polls.then(|| {
+            let store = self.tasks.borrow();
+            let meta = &store.get(id).expect("a running task keeps its slot").meta;
+            crate::debug::trace::poll_span(
+                meta.id,
+                meta.name.as_deref().map(|name| &**name),
+                meta.location,
+            )
+        });
+        #[cfg(feature = "tracing")]
+        let _entered = span.as_ref().map(tracing::Span::enter);
+        let start = self.config.debug.then(Instant::now);
         let ready = self.run_poll(id, &mut task);
-        self.record_busy(id, start.elapsed());
+        if let Some(start) = start {
+            self.record_busy(id, start.elapsed());
+        }
         self.finish_poll(id, task, ready);
     }
 

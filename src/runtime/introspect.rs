@@ -38,13 +38,17 @@ pub(crate) struct Stats {
 }
 
 impl Core {
-    /// Sends a report to the sink (or stderr), and to `tracing` with that feature.
+    /// Sends a report to the sink, and to `tracing` (feature `tracing`) if a subscriber
+    /// listens; to stderr only if neither took it.
     pub(crate) fn emit(&self, event: DebugEvent) {
         #[cfg(feature = "tracing")]
-        tracing::warn!(target: "evloop", "{event}");
+        let traced = crate::debug::trace::emit(&event);
+        #[cfg(not(feature = "tracing"))]
+        let traced = false;
         match &self.config.debug_sink {
             Some(sink) => sink(&event),
-            None => eprintln!("{event}"),
+            None if !traced => eprintln!("{event}"),
+            None => {}
         }
     }
 
