@@ -40,6 +40,23 @@ pub(crate) struct Blocking<T> {
 }
 
 impl<T> Blocking<T> {
+    /// Registers `cx`'s waker for the outcome without taking it; true if the outcome is
+    /// already there (then nothing is registered).
+    pub(crate) fn register(&self, cx: &Context<'_>) -> bool {
+        let mut cell = self
+            .cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cell.result.is_some() {
+            return true;
+        }
+        match &cell.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => cell.waker = Some(cx.waker().clone()),
+        }
+        false
+    }
+
     /// The call's outcome once it has one (a panic as `Err`); registers the waker until then.
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<std::thread::Result<T>> {
         let mut cell = self

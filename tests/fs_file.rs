@@ -312,7 +312,12 @@ fn path_functions_report_errors_by_kind() {
         );
         let file = nested.join("f.txt");
         fs::write(&file, "text").await.unwrap();
-        assert_eq!(fs::copy(&file, dir.join("g.txt")).await.unwrap(), 4);
+        if cfg!(miri) {
+            // Miri does not support copy_file_range(2).
+            fs::write(dir.join("g.txt"), "text").await.unwrap();
+        } else {
+            assert_eq!(fs::copy(&file, dir.join("g.txt")).await.unwrap(), 4);
+        }
         fs::rename(dir.join("g.txt"), dir.join("h.txt"))
             .await
             .unwrap();

@@ -23,6 +23,11 @@
 //! seek, flush, `sync_all`, ...) first writes what is queued and waits for it.
 //! `poll_flush` and `poll_close` do only that. A file dropped with bytes queued hands them
 //! to a detached task that writes them after the write in flight.
+//!
+//! Fairness: a read or a seek that starts a job returns `Pending` once even if the worker
+//! is already done (asyncio suspends at every `await` of a thread's result), so a task
+//! reading a file in a loop lets the loop run a turn per chunk; writes, which return at
+//! once, take from the poll's cooperative budget like sockets and channels do.
 
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -444,6 +449,21 @@ impl File {
         }
     }
 
+    /// After starting a job: always `Pending` once, as asyncio suspends at every `await`
+    /// of a thread's result, so that a task reading a file chunk by chunk lets the loop
+    /// run a turn per chunk even when the worker finishes before the task looks. The
+    /// waker is registered for the outcome (or, if it is already there, the task is woken
+    /// at once); the next poll takes it.
+    fn suspend<T>(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+        let State::Busy(call) = &self.state else {
+            unreachable!("suspend right after start")
+        };
+        if call.register(cx) {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+
     /// Starts `job` on the file lane with the buffer; the file is busy until it is done.
     fn start<F>(&mut self, mut buf: Buf, job: F) -> io::Result<()>
     where
@@ -547,6 +567,7 @@ impl AsyncRead for File {
                 buf.end = *result.as_ref().unwrap_or(&0);
                 Outcome::Read(result)
             })?;
+            return this.suspend(cx);
         }
     }
 }
@@ -561,6 +582,9 @@ impl AsyncWrite for File {
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        // Writes usually return at once (write-behind): take from the poll's budget, so a
+        // task writing in a loop still lets the others run.
+        ready!(crate::runtime::poll_proceed(cx));
         loop {
             if let State::Busy(_) = this.state {
                 let writing = this.writing;
@@ -625,7 +649,7 @@ impl AsyncSeek for File {
             Outcome::Seek(result)
         })?;
         this.seek_in_flight = true;
-        poll_seek_outcome(this, cx)
+        this.suspend(cx)
     }
 }
 
