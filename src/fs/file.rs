@@ -536,39 +536,37 @@ impl AsyncRead for File {
         if this.writing || this.queued.end > 0 {
             ready!(this.poll_idle(cx))?; // written bytes go first
         }
-        loop {
-            if let State::Busy(_) = this.state {
-                // The call in flight may be a read whose outcome this caller wants (also
-                // when it was started by an earlier poll): an end of file or an error is
-                // returned, bytes are copied out below.
-                match ready!(this.poll_done(cx))? {
-                    Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
-                    Outcome::Read(Err(err)) | Outcome::Write(Err(err)) => {
-                        return Poll::Ready(Err(err));
-                    }
-                    _ => {}
+        if let State::Busy(_) = this.state {
+            // The call in flight may be a read whose outcome this caller wants (also
+            // when it was started by an earlier poll): an end of file or an error is
+            // returned, bytes are copied out below.
+            match ready!(this.poll_done(cx))? {
+                Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
+                Outcome::Read(Err(err)) | Outcome::Write(Err(err)) => {
+                    return Poll::Ready(Err(err));
                 }
+                _ => {}
             }
-            let State::Idle(buf) = &mut this.state else {
-                unreachable!("poll_done left the file idle")
-            };
-            if buf.unread() > 0 || dst.is_empty() {
-                let n = buf.unread().min(dst.len());
-                dst[..n].copy_from_slice(&buf.data[buf.pos..buf.pos + n]);
-                buf.pos += n;
-                return Poll::Ready(Ok(n));
-            }
-            let mut buf = std::mem::take(buf);
-            let want = dst.len().min(MAX_BUF);
-            buf.discard();
-            this.start(buf, move |std, buf| {
-                let mut file = std;
-                let result = file.read(buf.space(want));
-                buf.end = *result.as_ref().unwrap_or(&0);
-                Outcome::Read(result)
-            })?;
-            return this.suspend(cx);
         }
+        let State::Idle(buf) = &mut this.state else {
+            unreachable!("poll_done left the file idle")
+        };
+        if buf.unread() > 0 || dst.is_empty() {
+            let n = buf.unread().min(dst.len());
+            dst[..n].copy_from_slice(&buf.data[buf.pos..buf.pos + n]);
+            buf.pos += n;
+            return Poll::Ready(Ok(n));
+        }
+        let mut buf = std::mem::take(buf);
+        let want = dst.len().min(MAX_BUF);
+        buf.discard();
+        this.start(buf, move |std, buf| {
+            let mut file = std;
+            let result = file.read(buf.space(want));
+            buf.end = *result.as_ref().unwrap_or(&0);
+            Outcome::Read(result)
+        })?;
+        this.suspend(cx)
     }
 }
 
