@@ -53,9 +53,44 @@
 //! .unwrap();
 //! ```
 //!
-//! HTTP/2 takes the [`Executor`] (hyper spawns a task per stream), the rest is the same:
-//! `hyper::server::conn::http2::Builder::new(Executor).timer(Timer).serve_connection(..)`
-//! and `hyper::client::conn::http2::handshake(Executor, Io::new(stream))`.
+//! HTTP/2 takes the [`Executor`] (hyper spawns a task per stream), the rest is the same;
+//! here a server and a client over h2c (HTTP/2 without TLS, prior knowledge), with two
+//! requests on one connection at once:
+//!
+//! ```
+//! use evloop::compat::hyper::{Executor, Io, Timer};
+//! use evloop::net::{TcpListener, TcpStream};
+//! use hyper::{Request, Response};
+//!
+//! evloop::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     evloop::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let echo_path = hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+//!             Ok::<_, std::convert::Infallible>(Response::new(req.uri().path().to_owned()))
+//!         });
+//!         let _ = hyper::server::conn::http2::Builder::new(Executor)
+//!             .timer(Timer)
+//!             .serve_connection(Io::new(stream), echo_path)
+//!             .await;
+//!     });
+//!     let stream = TcpStream::connect(addr).await?;
+//!     let (sender, connection) = hyper::client::conn::http2::handshake(Executor, Io::new(stream))
+//!         .await
+//!         .unwrap();
+//!     evloop::spawn(connection);
+//!     let get = |path: &str| {
+//!         let mut sender = sender.clone();
+//!         let request = Request::get(format!("http://{addr}{path}")).body(String::new()).unwrap();
+//!         async move { sender.send_request(request).await.unwrap().status().as_u16() }
+//!     };
+//!     let (a, b) = evloop::join!(get("/a"), get("/b")); // two streams, one connection
+//!     assert_eq!((a, b), (200, 200));
+//!     Ok::<(), std::io::Error>(())
+//! })
+//! .unwrap();
+//! ```
 
 use std::future::Future;
 use std::io;
