@@ -140,11 +140,7 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
             .open(&path)
             .await
             .unwrap();
-        let blocker = evloop::spawn({
-            let fifo = fifo.clone();
-            async move { File::open(fifo).await }
-        });
-        evloop::yield_now().await; // the blocker's open takes the only file thread
+        let hold = hold_file_lane(&fifo).await;
         {
             // A read of up to 20 bytes, polled once and dropped: its job still reads 20
             // bytes, which the file keeps as read-ahead.
@@ -153,13 +149,7 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
             let polled = read.poll(&mut Context::from_waker(Waker::noop()));
             assert!(polled.is_pending());
         }
-        // Let the blocker's open through (O_RDWR on a FIFO never blocks).
-        let _writer = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&fifo)
-            .unwrap();
-        blocker.await.unwrap().unwrap();
+        hold.release().await;
         let mut four = [0; 4];
         file.read_exact(&mut four).await.unwrap();
         assert_eq!(&four, b"abcd");
@@ -189,21 +179,12 @@ fn end_of_file_reaches_a_read_polled_again_after_its_job_finished() {
         let path = dir.join("empty");
         fs::write(&path, b"").await.unwrap();
         let mut file = File::open(&path).await.unwrap();
-        let blocker = evloop::spawn({
-            let fifo = fifo.clone();
-            async move { File::open(fifo).await }
-        });
-        evloop::yield_now().await; // the blocker holds the only file thread
+        let hold = hold_file_lane(&fifo).await;
         let mut buf = [0; 16];
         let mut read = pin!(file.read(&mut buf));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(read.as_mut().poll(&mut cx).is_pending()); // queued behind the blocker
-        let _writer = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&fifo)
-            .unwrap();
-        blocker.await.unwrap().unwrap();
+        hold.release().await;
         // One thread, FIFO queue: once a later call is done, the read's job is done too.
         fs::metadata(&path).await.unwrap();
         match read.as_mut().poll(&mut cx) {
@@ -211,6 +192,34 @@ fn end_of_file_reaches_a_read_polled_again_after_its_job_finished() {
             other => panic!("expected the end of the file, got {other:?}"),
         }
     });
+}
+
+/// The only thread of a one-thread file lane, held by an open of a FIFO that has no
+/// writer yet: the file jobs started meanwhile wait in the lane's queue.
+struct LaneHold {
+    fifo: PathBuf,
+    open: evloop::JoinHandle<std::io::Result<File>>,
+}
+
+async fn hold_file_lane(fifo: &std::path::Path) -> LaneHold {
+    let open = evloop::spawn(File::open(fifo.to_owned()));
+    evloop::yield_now().await; // the open takes the thread
+    LaneHold {
+        fifo: fifo.to_owned(),
+        open,
+    }
+}
+
+impl LaneHold {
+    /// Lets the open through (a FIFO opened O_RDWR never blocks) and waits for it.
+    async fn release(self) {
+        let _writer = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.fifo)
+            .unwrap();
+        self.open.await.unwrap().unwrap();
+    }
 }
 
 /// Makes a FIFO at `path`.
