@@ -23,7 +23,7 @@
 //!
 //! | asyncio | evloop |
 //! |---|---|
-//! | `asyncio.run(main())` | [`run`]`(main())` |
+//! | `asyncio.run(main())` | [`run`]`(main())`; `#[evloop::main]` (feature `macros`) |
 //! | event loop object | [`Runtime`] (`new`, `builder`, `block_on`) |
 //! | `asyncio.create_task(coro)` | [`spawn`]`(fut) -> `[`JoinHandle`] (`!Send` futures welcome) |
 //! | `task.cancel()`, `task.done()` | [`JoinHandle::abort`], [`JoinHandle::is_finished`] |
@@ -99,6 +99,11 @@ pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
+
+#[cfg(feature = "macros")]
+mod macros;
+#[cfg(feature = "macros")]
+pub use macros::{main, test};
 
 pub use blocking::spawn_blocking;
 pub use join::{

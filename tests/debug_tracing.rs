@@ -76,6 +76,29 @@ impl Subscriber for Seen {
     }
 }
 
+/// A subscriber that takes only ERROR events.
+struct ErrorsOnly;
+
+impl Subscriber for ErrorsOnly {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        *metadata.level() == tracing::Level::ERROR
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
 #[test]
 fn a_slow_poll_is_one_structured_event() {
     let seen = Seen::default();
@@ -193,10 +216,10 @@ fn with_a_subscriber_reports_do_not_also_go_to_stderr() {
                 evloop::yield_now().await;
             });
         };
-        if mode == "subscriber" {
-            tracing::subscriber::with_default(Seen::default(), body);
-        } else {
-            body();
+        match mode.to_str() {
+            Some("subscriber") => tracing::subscriber::with_default(Seen::default(), body),
+            Some("filtering") => tracing::subscriber::with_default(ErrorsOnly, body),
+            _ => body(),
         }
         return;
     }
@@ -216,4 +239,6 @@ fn with_a_subscriber_reports_do_not_also_go_to_stderr() {
     };
     assert!(!run("subscriber").contains("evloop:"));
     assert!(run("none").contains("evloop: task destroyed while pending"));
+    // A subscriber that filters evloop's WARN events out does not swallow them.
+    assert!(run("filtering").contains("evloop: task destroyed while pending"));
 }

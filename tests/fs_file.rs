@@ -194,6 +194,100 @@ fn end_of_file_reaches_a_read_polled_again_after_its_job_finished() {
     });
 }
 
+#[test]
+fn a_file_with_queued_writes_dropped_outside_its_runtime_does_not_recurse() {
+    let dir = TempDir::new("fs-drop-outside");
+    let path = dir.join("late");
+    let file = support::run(async {
+        let mut file = File::create(&path).await.unwrap();
+        // The second write queues behind the first.
+        file.write_all(&[1; 4096]).await.unwrap();
+        file.write_all(&[2; 4096]).await.unwrap();
+        file
+    });
+    drop(file); // no runtime here: the queued bytes are dropped, nothing else happens
+    // And inside a runtime that shuts down before the detached writer ran:
+    evloop::run(async {
+        let mut file = File::create(dir.join("late2")).await.unwrap();
+        file.write_all(&[1; 4096]).await.unwrap();
+        file.write_all(&[2; 4096]).await.unwrap();
+    });
+}
+
+#[test]
+fn metadata_and_try_clone_come_after_the_writes_before_them() {
+    let dir = TempDir::new("fs-meta-order");
+    support::run(async {
+        let mut file = File::create(dir.join("m")).await.unwrap();
+        for _ in 0..10 {
+            file.write_all(&[1; 1000]).await.unwrap();
+        }
+        assert_eq!(file.metadata().await.unwrap().len(), 10_000);
+        file.write_all(&[2; 5]).await.unwrap();
+        let mut clone = file.try_clone().await.unwrap();
+        assert_eq!(clone.metadata().await.unwrap().len(), 10_005);
+        assert_eq!(clone.stream_position().await.unwrap(), 10_005);
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // mkfifo
+fn an_abandoned_seek_does_not_answer_the_next_one() {
+    let dir = TempDir::new("fs-seek-abandoned");
+    let fifo = make_fifo(&dir.join("fifo"));
+    let runtime = evloop::Runtime::builder()
+        .max_file_threads(1)
+        .build()
+        .unwrap();
+    support::block_on(&runtime, async {
+        let path = dir.join("s");
+        fs::write(&path, b"0123456789").await.unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        let hold = hold_file_lane(&fifo).await;
+        {
+            let seek = pin!(file.seek(SeekFrom::Start(7)));
+            assert!(
+                seek.poll(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+        }
+        hold.release().await;
+        assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+        let mut two = [0; 2];
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"23");
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // mkfifo
+fn an_abandoned_set_len_still_runs_before_the_next_write() {
+    let dir = TempDir::new("fs-setlen-abandoned");
+    let fifo = make_fifo(&dir.join("fifo"));
+    let runtime = evloop::Runtime::builder()
+        .max_file_threads(1)
+        .build()
+        .unwrap();
+    support::block_on(&runtime, async {
+        let path = dir.join("t");
+        fs::write(&path, b"abcdef").await.unwrap();
+        let mut file = OpenOptions::new().write(true).open(&path).await.unwrap();
+        let hold = hold_file_lane(&fifo).await;
+        {
+            let set_len = pin!(file.set_len(0));
+            assert!(
+                set_len
+                    .poll(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+        }
+        hold.release().await;
+        file.write_all(b"XY").await.unwrap();
+        file.flush().await.unwrap();
+        assert_eq!(fs::read(&path).await.unwrap(), b"XY");
+    });
+}
+
 /// The only thread of a one-thread file lane, held by an open of a FIFO that has no
 /// writer yet: the file jobs started meanwhile wait in the lane's queue.
 struct LaneHold {
@@ -301,7 +395,7 @@ fn file_level_calls_see_the_writes_before_them() {
         file.set_len(10).await.unwrap();
         assert_eq!(file.metadata().await.unwrap().len(), 10);
         file.sync_data().await.unwrap();
-        let clone = file.try_clone().await.unwrap();
+        let mut clone = file.try_clone().await.unwrap();
         assert_eq!(clone.metadata().await.unwrap().len(), 10);
         let std = file.into_std().await.unwrap();
         assert_eq!(std.metadata().unwrap().len(), 10);

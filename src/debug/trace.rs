@@ -6,8 +6,9 @@
 //! at INFO) whose fields carry the data (`task.id`, `task.name`, `task.spawned_at`,
 //! `duration_us`, ...) and whose message is a short constant (`"slow poll"`), so that a
 //! subscriber can filter and aggregate on fields instead of parsing text. The report goes
-//! to `tracing` only when a subscriber is installed for this thread (a global default or a
-//! scoped one); then it is not also printed to stderr. A sink set with
+//! to `tracing` only when a subscriber for this thread (a global default or a scoped one)
+//! takes `evloop` events at that level; then it is not also printed to stderr. A
+//! subscriber that filters them out leaves the report to stderr. A sink set with
 //! `Builder::on_debug_event` still receives every report.
 //!
 //! With `Builder::trace_polls(true)`, each task poll runs inside a span `poll` (target
@@ -20,9 +21,14 @@ use std::panic::Location;
 
 use crate::debug::{DebugEvent, TaskInfo};
 
-/// Whether a `tracing` subscriber is listening on this thread.
-pub(crate) fn subscribed() -> bool {
-    tracing::dispatcher::get_default(|dispatch| !dispatch.is::<tracing::subscriber::NoSubscriber>())
+/// Whether a `tracing` subscriber on this thread takes `evloop` events at `level` (one
+/// that filters them out does not count: the report then goes to stderr).
+fn wanted(level: tracing::Level) -> bool {
+    if level == tracing::Level::INFO {
+        tracing::enabled!(target: "evloop", tracing::Level::INFO)
+    } else {
+        tracing::enabled!(target: "evloop", tracing::Level::WARN)
+    }
 }
 
 /// The task's id (0 for the `block_on` future) and name ("" when unnamed).
@@ -34,9 +40,13 @@ fn fields(task: &TaskInfo) -> (u64, &str, &'static Location<'static>) {
     )
 }
 
-/// Sends `event` to `tracing` if a subscriber listens; true if one did.
+/// Sends `event` to `tracing` if a subscriber takes it; true if one did.
 pub(crate) fn emit(event: &DebugEvent) -> bool {
-    if !subscribed() {
+    let level = match event {
+        DebugEvent::TaskDump { .. } => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    };
+    if !wanted(level) {
         return false;
     }
     match event {

@@ -79,6 +79,15 @@ enum Outcome {
     Read(io::Result<usize>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
+    /// A call on the whole file (`sync_all`, `set_len`, `metadata`, ...).
+    Whole(io::Result<WholeOutput>),
+}
+
+/// What a call on the whole file returns.
+enum WholeOutput {
+    Done,
+    Metadata(std::fs::Metadata),
+    Clone(std::fs::File),
 }
 
 enum State {
@@ -121,12 +130,16 @@ enum State {
 pub struct File {
     std: Arc<std::fs::File>,
     state: State,
-    /// The call in flight is a seek whose caller has not taken its position yet.
-    seek_in_flight: bool,
+    /// The call in flight is a seek to this position whose caller has not taken its
+    /// outcome yet.
+    seek_in_flight: Option<SeekFrom>,
     /// The call in flight is a write.
     writing: bool,
     /// Bytes accepted while a write was in flight, written by the next write job.
     queued: Buf,
+    /// This is what a dropped file left to write, in a detached task: dropping it again
+    /// (the task dropped unpolled, at shutdown) loses the bytes instead of respawning.
+    detached: bool,
 }
 
 impl fmt::Debug for File {
@@ -211,9 +224,10 @@ impl File {
         File {
             std: Arc::new(std),
             state: State::Idle(Buf::default()),
-            seek_in_flight: false,
+            seek_in_flight: None,
             writing: false,
             queued: Buf::default(),
+            detached: false,
         }
     }
 
@@ -236,8 +250,8 @@ impl File {
     /// .unwrap();
     /// ```
     pub async fn into_std(mut self) -> io::Result<std::fs::File> {
-        self.settle().await?;
-        // Jobs hold clones of the Arc only while in flight; `settle` waited for the last one.
+        self.whole(|_| Ok(WholeOutput::Done)).await?;
+        // Jobs hold clones of the Arc only while in flight; `whole` waited for the last one.
         let std = self.std.clone();
         drop(self);
         Arc::try_unwrap(std).or_else(|shared| shared.try_clone())
@@ -264,9 +278,9 @@ impl File {
     /// ```
     #[doc(alias = "fsync")]
     pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.settle().await?;
-        let std = self.std.clone();
-        super::run(move || std.sync_all()).await
+        self.whole(|std| std.sync_all().map(|()| WholeOutput::Done))
+            .await
+            .map(|_| ())
     }
 
     /// Flushes written data to the disk (`fdatasync`: metadata only where needed to read
@@ -289,9 +303,9 @@ impl File {
     /// ```
     #[doc(alias = "fdatasync")]
     pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.settle().await?;
-        let std = self.std.clone();
-        super::run(move || std.sync_data()).await
+        self.whole(|std| std.sync_data().map(|()| WholeOutput::Done))
+            .await
+            .map(|_| ())
     }
 
     /// Truncates or extends the file to `len` bytes (the position does not move).
@@ -314,12 +328,12 @@ impl File {
     /// .unwrap();
     /// ```
     pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.settle().await?;
-        let std = self.std.clone();
-        super::run(move || std.set_len(len)).await
+        self.whole(move |std| std.set_len(len).map(|()| WholeOutput::Done))
+            .await
+            .map(|_| ())
     }
 
-    /// The file's metadata (`fstat`), after the write in flight.
+    /// The file's metadata (`fstat`), after the writes made before it.
     ///
     /// # Errors
     ///
@@ -329,49 +343,65 @@ impl File {
     ///
     /// ```
     /// evloop::run(async {
-    ///     let file = evloop::fs::File::open("Cargo.toml").await.unwrap();
+    ///     let mut file = evloop::fs::File::open("Cargo.toml").await.unwrap();
     ///     assert!(file.metadata().await.unwrap().is_file());
     /// });
     /// ```
-    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
-        let std = self.std.clone();
-        super::run(move || std.metadata()).await
+    pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
+        match self
+            .whole(|std| std.metadata().map(WholeOutput::Metadata))
+            .await?
+        {
+            WholeOutput::Metadata(metadata) => Ok(metadata),
+            _ => unreachable!("a metadata job returns metadata"),
+        }
     }
 
-    /// Another handle to the same open file (`dup`), sharing its position.
+    /// Another handle to the same open file (`dup`), sharing its position (the writes
+    /// made before are written first, bytes read ahead given back).
     ///
     /// # Errors
     ///
-    /// An error of `dup`, e.g. too many open files.
+    /// An error of a pending write, or of `dup` (e.g. too many open files).
     ///
     /// # Examples
     ///
     /// ```
     /// evloop::run(async {
-    ///     let file = evloop::fs::File::open("Cargo.toml").await.unwrap();
+    ///     let mut file = evloop::fs::File::open("Cargo.toml").await.unwrap();
     ///     let copy = file.try_clone().await.unwrap();
     ///     # drop(copy);
     /// });
     /// ```
-    pub async fn try_clone(&self) -> io::Result<File> {
-        let std = self.std.clone();
-        Ok(File::from_std(super::run(move || std.try_clone()).await?))
+    pub async fn try_clone(&mut self) -> io::Result<File> {
+        match self
+            .whole(|std| std.try_clone().map(WholeOutput::Clone))
+            .await?
+        {
+            WholeOutput::Clone(std) => Ok(File::from_std(std)),
+            _ => unreachable!("a dup job returns a file"),
+        }
     }
 
-    /// Waits for the call in flight and gives back read-ahead bytes (a seek back), so that
-    /// the OS position is the caller's: before calls that work on the file as a whole.
-    async fn settle(&mut self) -> io::Result<()> {
+    /// Runs `call` on the whole file as one of its jobs, in order: after the writes made
+    /// before it and with the bytes read ahead given back (so the OS position is the
+    /// caller's). Cancelled, the job still runs, and the next call on the file waits for it.
+    async fn whole<F>(&mut self, call: F) -> io::Result<WholeOutput>
+    where
+        F: FnOnce(&std::fs::File) -> io::Result<WholeOutput> + Send + 'static,
+    {
         std::future::poll_fn(|cx| self.poll_idle(cx)).await?;
         let State::Idle(buf) = &mut self.state else {
             unreachable!("poll_idle returned Ready")
         };
-        let unread = buf.unread() as i64;
-        buf.discard();
-        if unread > 0 {
-            let std = self.std.clone();
-            super::run(move || (&*std).seek(SeekFrom::Current(-unread))).await?;
+        let buf = std::mem::take(buf);
+        self.start(buf, move |std, buf| {
+            Outcome::Whole(give_back_read_ahead(std, buf).and_then(|()| call(std)))
+        })?;
+        match std::future::poll_fn(|cx| self.poll_done(cx)).await? {
+            Outcome::Whole(result) => result,
+            _ => unreachable!("the whole-file job was the one in flight"),
         }
-        Ok(())
     }
 
     /// Waits until no call is in flight and no written bytes are queued; returns the error
@@ -379,12 +409,13 @@ impl File {
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             if let State::Busy(_) = self.state {
-                if let Outcome::Write(Err(err)) = ready!(self.poll_done(cx))? {
+                let outcome = ready!(self.poll_done(cx)).inspect_err(|_| self.queued.discard())?;
+                if let Outcome::Write(Err(err)) = outcome {
                     self.queued.discard();
                     return Poll::Ready(Err(err));
                 }
             }
-            if self.queued.end == 0 {
+            if self.queued.end == 0 || self.detached {
                 return Poll::Ready(Ok(()));
             }
             self.start_write()?;
@@ -432,7 +463,7 @@ impl File {
             unreachable!("poll_done without a call in flight")
         };
         let outcome = ready!(call.poll_outcome(cx));
-        self.seek_in_flight = false;
+        self.seek_in_flight = None;
         self.writing = false;
         match outcome {
             Ok((outcome, buf)) => {
@@ -495,15 +526,16 @@ impl Drop for File {
     /// order, after it); a write in flight finishes on its thread. If the runtime ends
     /// first, queued bytes are lost: `flush` before to be sure.
     fn drop(&mut self) {
-        if self.queued.end == 0 {
+        if self.queued.end == 0 || self.detached {
             return;
         }
         let mut rest = File {
             std: self.std.clone(),
             state: std::mem::replace(&mut self.state, State::Idle(Buf::default())),
-            seek_in_flight: false,
+            seek_in_flight: None,
             writing: self.writing,
             queued: std::mem::take(&mut self.queued),
+            detached: true,
         };
         let location = std::panic::Location::caller();
         let _ = crate::runtime::spawn_detached(
@@ -630,10 +662,11 @@ impl AsyncSeek for File {
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
-        if this.seek_in_flight {
+        if this.seek_in_flight == Some(pos) {
             // Polled again for the seek it started: wait for that one, start no other.
             return poll_seek_outcome(this, cx);
         }
+        // (A seek to elsewhere whose caller gave up is waited for by `poll_idle` below.)
         ready!(this.poll_idle(cx))?;
         let State::Idle(buf) = &mut this.state else {
             unreachable!("poll_idle returned Ready")
@@ -646,7 +679,7 @@ impl AsyncSeek for File {
             });
             Outcome::Seek(result)
         })?;
-        this.seek_in_flight = true;
+        this.seek_in_flight = Some(pos);
         this.suspend(cx)
     }
 }
@@ -655,6 +688,6 @@ impl AsyncSeek for File {
 fn poll_seek_outcome(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
     match ready!(file.poll_done(cx))? {
         Outcome::Seek(result) => Poll::Ready(result),
-        Outcome::Read(_) | Outcome::Write(_) => unreachable!("only the seek was in flight"),
+        _ => unreachable!("only the seek was in flight"),
     }
 }

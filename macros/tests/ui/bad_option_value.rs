@@ -1,0 +1,2 @@
+#[evloop::main(debug = "yes")]
+async fn main() {}

@@ -1,0 +1,6 @@
+#[evloop::test]
+async fn a_test<T: Default>() {
+    let _ = T::default();
+}
+
+fn main() {}

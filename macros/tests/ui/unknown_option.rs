@@ -1,0 +1,4 @@
+#[evloop::test(threads = 4)]
+async fn a_test() {}
+
+fn main() {}
