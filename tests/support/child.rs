@@ -8,31 +8,31 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Once;
 
 /// The examples the tests run with the default features (built together, once).
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 6] = [
     "hello_server",
     "echo_server",
     "scraper",
     "stream_processing",
     "subprocess",
-    "websocket_chat",
     "file_io",
 ];
 
-/// The examples that need optional features ([`FEATURES`]), built together, once, when a
-/// test first asks for one.
-const FEATURE_EXAMPLES: [&str; 3] = ["hyper_server", "hyper_scraper", "postgres_queries"];
-const FEATURES: &str = "hyper,tokio-io";
+/// The examples that need the optional feature `hyper`, built together, once, when a test
+/// first asks for one.
+const HYPER_EXAMPLES: [&str; 2] = ["hyper_server", "hyper_scraper"];
+
+/// The examples of the workspace member `evloop-ecosystem` (`examples/ecosystem/`: they
+/// use crates that evloop's own examples should not have to build).
+const ECOSYSTEM_EXAMPLES: [&str; 2] = ["websocket_chat", "postgres_queries"];
 
 /// Path of an example binary, building all of its group on first use.
 pub fn example(name: &str) -> PathBuf {
     static BUILD: Once = Once::new();
-    static BUILD_FEATURES: Once = Once::new();
-    let build = |examples: &[&str], features: Option<&str>| {
+    static BUILD_HYPER: Once = Once::new();
+    static BUILD_ECOSYSTEM: Once = Once::new();
+    let build = |examples: &[&str], extra: &[&str]| {
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet"]);
-        if let Some(features) = features {
-            cargo.args(["--features", features]);
-        }
+        cargo.args(["build", "--quiet"]).args(extra);
         for example in examples {
             cargo.args(["--example", example]);
         }
@@ -42,10 +42,12 @@ pub fn example(name: &str) -> PathBuf {
             .expect("run cargo");
         assert!(status.success(), "cargo build --example failed");
     };
-    if FEATURE_EXAMPLES.contains(&name) {
-        BUILD_FEATURES.call_once(|| build(&FEATURE_EXAMPLES, Some(FEATURES)));
+    if HYPER_EXAMPLES.contains(&name) {
+        BUILD_HYPER.call_once(|| build(&HYPER_EXAMPLES, &["--features", "hyper"]));
+    } else if ECOSYSTEM_EXAMPLES.contains(&name) {
+        BUILD_ECOSYSTEM.call_once(|| build(&ECOSYSTEM_EXAMPLES, &["-p", "evloop-ecosystem"]));
     } else {
-        BUILD.call_once(|| build(&EXAMPLES, None));
+        BUILD.call_once(|| build(&EXAMPLES, &[]));
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -187,6 +187,7 @@ fn fine_timers_mode() -> bool {
 /// (`GET /{name}` → `Hello, {name}`) on evloop (`compat::hyper`) or on tokio's
 /// current-thread runtime (`hyper_util::rt::TokioIo`), until killed; prints
 /// `listening ADDR` first. For `wrk`, the same way as `--serve-http`.
+#[cfg(feature = "hyper")]
 fn serve_hyper_mode() -> bool {
     let Some(args) = flag_args("--serve-hyper") else {
         return false;
@@ -240,6 +241,19 @@ fn serve_hyper_mode() -> bool {
         ),
         other => panic!("--serve-hyper takes evloop or tokio, not {other:?}"),
     }
+}
+
+/// Without the feature `hyper`: says how to turn it on.
+#[cfg(not(feature = "hyper"))]
+fn serve_hyper_mode() -> bool {
+    if flag_args("--serve-hyper").is_some() {
+        eprintln!(
+            "--serve-hyper needs the feature: cargo bench --bench compare --features \
+             evloop-bench/hyper -- --serve-hyper evloop|tokio"
+        );
+        std::process::exit(2);
+    }
+    false
 }
 
 /// Runs of `sleep_100k` per runtime.

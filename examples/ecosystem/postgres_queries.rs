@@ -2,7 +2,7 @@
 //! tokio's I/O traits on evloop's sockets, no tokio runtime), against a real PostgreSQL.
 //!
 //! ```text
-//! cargo run --features tokio-io --example postgres_queries -- "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+//! cargo run -p evloop-ecosystem --example postgres_queries -- "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 //! ```
 //!
 //! What it shows, each step printing one line:

@@ -2,7 +2,7 @@
 //! message a client sends goes to every client, through one `channel::broadcast`.
 //!
 //! ```text
-//! cargo run --example websocket_chat -- 8765         # PORT (0: any free port) [HOST] [OPTIONS]
+//! cargo run -p evloop-ecosystem --example websocket_chat -- 8765   # PORT (0: any port) [HOST] [OPTIONS]
 //! python3 -m websockets ws://127.0.0.1:8765/alice    # in two terminals: alice and bob
 //! ```
 //!
@@ -21,7 +21,7 @@
 //!   clients' pings count) is closed, and at most `--max-connections` are served;
 //! * Ctrl-C (or SIGTERM) stops accepting and closes the room gracefully.
 
-#[path = "support/server.rs"]
+#[path = "../support/server.rs"]
 mod server;
 
 use std::io;
