@@ -373,7 +373,11 @@ fn a_file_dropped_with_writes_in_flight_and_queued_still_gets_its_bytes() {
             }
             evloop::sleep(Duration::from_millis(1)).await;
         }
-        panic!("the writes of a dropped file never finished");
+        let len = fs::metadata(&path).await.unwrap().len();
+        panic!(
+            "the writes of a dropped file never finished: {len} of {} bytes",
+            expected.len()
+        );
     });
 }
 

@@ -415,7 +415,7 @@ impl File {
                     return Poll::Ready(Err(err));
                 }
             }
-            if self.queued.end == 0 || self.detached {
+            if self.queued.end == 0 {
                 return Poll::Ready(Ok(()));
             }
             self.start_write()?;
