@@ -47,10 +47,11 @@ impl Pool {
     async fn connection(&self, authority: &str) -> io::Result<SendRequest<String>> {
         loop {
             let idle = self.idle.borrow_mut().get_mut(authority).and_then(Vec::pop);
-            match idle {
-                Some(sender) if sender.is_ready() => return Ok(sender),
-                Some(_closed) => continue,
-                None => break,
+            let Some(mut sender) = idle else { break };
+            // Ready for its next request once its connection task has caught up (the
+            // caller's `wait_for` bounds this); a connection the peer closed is dropped.
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
             }
         }
         let stream = TcpStream::connect(authority).await?;
@@ -71,7 +72,7 @@ impl Pool {
     fn put_back(&self, authority: &str, sender: SendRequest<String>) {
         let mut idle = self.idle.borrow_mut();
         let list = idle.entry(authority.to_string()).or_default();
-        if sender.is_ready() && list.len() < MAX_IDLE_PER_HOST {
+        if !sender.is_closed() && list.len() < MAX_IDLE_PER_HOST {
             list.push(sender);
         }
     }

@@ -15,8 +15,10 @@
 //!
 //! Limits (options of `support/server.rs`): a request head must arrive within
 //! `--head-timeout` (10 s, hyper's `header_read_timeout`, also for the next request of a
-//! kept-alive connection); a connection with nothing read or written for `--idle-timeout`
-//! (15 s) is shut down, so a peer that stops reading its answers cannot hold it;
+//! kept-alive connection); a connection with no answer written for `--idle-timeout`
+//! (15 s) is shut down, so neither a peer that stops reading its answers nor one that
+//! trickles request bytes without finishing a request (also over HTTP/2, which has no head
+//! timeout) can hold it;
 //! `--max-connections` (1000) at once. hyper answers a malformed request with `400` and
 //! closes that connection. Ctrl-C (or SIGTERM) stops accepting, lets requests under way
 //! finish (hyper's graceful shutdown) and exits.
@@ -53,7 +55,7 @@ async fn hello(request: Request<Incoming>) -> Result<Response<String>, Infallibl
     Ok(Response::new(format!("Hello, {name}")))
 }
 
-/// An [`Io`] that notes when bytes last moved, for the idle watchdog.
+/// An [`Io`] that notes when an answer was last written, for the idle watchdog.
 struct Watched {
     io: Io<TcpStream>,
     last_activity: Rc<Cell<Instant>>,
@@ -73,9 +75,9 @@ impl Read for Watched {
         cx: &mut Context<'_>,
         buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let poll = Pin::new(&mut self.io).poll_read(cx, buf);
-        self.touch(&poll);
-        poll
+        // Reads do not count as activity: a peer trickling bytes that never make a
+        // request (slowloris, also over HTTP/2, which has no head timeout) is idle.
+        Pin::new(&mut self.io).poll_read(cx, buf)
     }
 }
 

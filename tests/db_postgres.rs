@@ -31,7 +31,8 @@ fn postgres_queries_against_a_real_server() {
             .to_string()
     };
     assert!(line("connected:").contains("4 connections"));
-    // 0.1 + 0.2 + 0.3 + 0.4 s side by side: the wall time is under the 1 s sum.
+    // 0.1 + 0.2 + 0.3 + 0.4 s side by side: the server ran all four at once (by its own
+    // clock: the last to start started before the first to end ended).
     let concurrent = line("concurrent:");
     let numbers: Vec<u64> = concurrent
         .split_whitespace()
@@ -39,7 +40,10 @@ fn postgres_queries_against_a_real_server() {
         .collect();
     let (wall, sum) = (numbers[1], numbers[2]);
     assert!(sum >= 1000 && wall >= 400, "{concurrent}");
-    assert!(wall < sum, "{concurrent}");
+    assert!(
+        concurrent.ends_with("all four running at once on the server: yes"),
+        "{concurrent}"
+    );
     assert!(line("timeout:").contains("cancelled it"), "{stdout}");
     assert!(
         line("transaction:").ends_with("the table has 3"),

@@ -119,7 +119,7 @@ fn a_slow_poll_is_one_structured_event() {
     let events = seen.events.lock().unwrap();
     let slow: Vec<_> = events
         .iter()
-        .filter(|event| event["message"] == "slow poll")
+        .filter(|event| event["message"] == "slow poll" && event["task.name"] == "sleeper")
         .collect();
     assert_eq!(slow.len(), 1, "{events:?}");
     let event = slow[0];

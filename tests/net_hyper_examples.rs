@@ -7,7 +7,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::child::{Running, example, output_within};
 
@@ -28,20 +28,19 @@ fn hyper_server_answers_curl_over_http1_and_http2() {
         curl(&["-s", &format!("http://{addr}/Alice")]),
         "Hello, Alice"
     );
-    // Keep-alive: two URLs, one connection (curl says it re-used it).
-    let output = output_within(
-        Command::new("curl").args([
-            "-sv",
-            &format!("http://{addr}/a"),
-            &format!("http://{addr}/b"),
-        ]),
-        support::TEST_LIMIT,
-    );
-    let verbose = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        verbose.contains("Re-using existing connection"),
-        "{verbose}"
-    );
+    // Keep-alive: two URLs, one connection (the second transfer made no new connect).
+    let connects = curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{num_connects} ",
+        &format!("http://{addr}/a"),
+        &format!("http://{addr}/b"),
+    ]);
+    assert_eq!(connects, "1 0 ");
 
     let (_h2, addr) = Running::example("hyper_server", &["0", "--h2"]);
     let out = curl(&[
@@ -71,26 +70,24 @@ fn hyper_server_closes_bad_and_silent_clients_and_keeps_serving() {
     let mut answer = String::new();
     bad.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
-    // A head that never ends: closed after the head timeout (well before 10 s).
-    let started = Instant::now();
+    // A head that never ends, and a client that never sends anything: the server closes
+    // both (end of file, perhaps after a 408); a server that held them would make the read
+    // time out, an error.
     let mut slow = TcpStream::connect(addr).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(10)))
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     slow.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     let mut rest = Vec::new();
-    let _ = slow.read_to_end(&mut rest); // EOF (or a 408) when the server gives up
-    assert!(started.elapsed() < Duration::from_secs(9), "slow head held");
-    // A client that never sends anything: closed too.
+    slow.read_to_end(&mut rest)
+        .expect("the server closes a slow head");
     let mut silent = TcpStream::connect(addr).unwrap();
     silent
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    let _ = silent.read_to_end(&mut rest);
-    assert!(
-        started.elapsed() < Duration::from_secs(19),
-        "silent client held"
-    );
+    silent
+        .read_to_end(&mut rest)
+        .expect("the server closes a silent client");
     assert_eq!(
         curl(&["-s", &format!("http://{addr}/still")]),
         "Hello, still"
@@ -125,6 +122,7 @@ fn hyper_scraper_against_an_aiohttp_server() {
     let Some(python) = support::python_with("aiohttp", "python3-aiohttp") else {
         return;
     };
+    let scraper = example("hyper_scraper"); // built before the peer starts its clock
     let mut command = Command::new(python);
     command.args([
         "-u",
@@ -136,7 +134,7 @@ fn hyper_scraper_against_an_aiohttp_server() {
     urls.push(format!("{base}/slow/1"));
     urls.push("http://127.0.0.1:1/refused".into());
     let output = output_within(
-        Command::new(example("hyper_scraper"))
+        Command::new(scraper)
             .args(["--concurrency", "4", "--timeout-ms", "1000"])
             .args(&urls),
         support::TEST_LIMIT,

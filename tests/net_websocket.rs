@@ -15,7 +15,15 @@ fn websocket_chat_with_python_websockets_clients() {
     };
     let (_server, addr) = Running::example(
         "websocket_chat",
-        &["0", "--idle-timeout", "30", "--write-timeout", "20"],
+        &[
+            "0",
+            "--head-timeout",
+            "1",
+            "--idle-timeout",
+            "30",
+            "--write-timeout",
+            "20",
+        ],
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/chat_clients.py");
     let mut command = Command::new(python);
@@ -30,10 +38,12 @@ fn websocket_chat_with_python_websockets_clients() {
     );
     for check in [
         "ok: a message reaches every client",
-        "ok: 1500 large messages reach bob while slow does not read",
+        "ok: 2000 large messages reach bob while slow does not read",
         "ok: the slow client lagged",
         "ok: an oversized message closes that client",
         "ok: an invalid frame closes that client",
+        "ok: a client that closes mid-frame is dropped",
+        "ok: a stuck handshake is closed",
         "ok: the room still works after the bad clients",
     ] {
         assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");

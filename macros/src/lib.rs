@@ -94,6 +94,12 @@ fn options(args: TokenStream2, kind: Kind) -> syn::Result<Vec<TokenStream2>> {
         let call = match (name.as_str(), literal) {
             ("debug", Some(Lit::Bool(on))) => quote_spanned!(pair.span()=> .debug(#on)),
             ("event_interval", Some(Lit::Int(n))) => {
+                if n.base10_parse::<u32>().map_or(true, |n| n == 0) {
+                    return Err(syn::Error::new(
+                        n.span(),
+                        "`event_interval` takes a number from 1 to 4294967295",
+                    ));
+                }
                 quote_spanned!(pair.span()=> .event_interval(#n))
             }
             ("debug", _) => {

@@ -2,7 +2,7 @@
 
 Prints its port, then serves: `/slow/...` never answers in time; `/stats` tells how many
 distinct connections it has seen; any other `/{name}` answers `aiohttp says hi to {name}`.
-Exits after 120 s at most.
+Exits after 300 s at most.
 """
 import asyncio
 
@@ -28,7 +28,7 @@ async def main():
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     print(site._server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.sleep(120)
+    await asyncio.sleep(300)
 
 
 asyncio.run(main())

@@ -6,7 +6,6 @@ Prints one `ok ...` line per check and exits 0, or raises (exit 1) on the first 
 Every wait is bounded (asyncio.wait_for), so a hung server fails the run, never hangs it.
 """
 import asyncio
-import socket
 import sys
 
 import websockets
@@ -60,12 +59,15 @@ async def main():
     # A client that never reads: the room goes on, and it lags instead of stalling it.
     slow = await websockets.connect(f"ws://{ADDR}/slow", max_queue=1)
     await recv_until(bob, "* slow joined")
-    big = "x" * 4000
-    for i in range(1500):
+    # 32 MB: more than the socket buffers between the room and `slow` hold, even where
+    # the kernel's tcp_wmem/tcp_rmem maxima are raised to 16 MB, so its forwarder blocks and
+    # the room's backlog (256 messages) runs past it.
+    big = "x" * 16000
+    for i in range(2000):
         await alice.send(f"{i} {big}")
-    await recv_until(bob, f"alice: 1499 {big}")
-    print("ok: 1500 large messages reach bob while slow does not read")
-    missed = [m for m in await recv_until(slow, f"alice: 1499 {big}") if "you missed" in m]
+    await recv_until(bob, f"alice: 1999 {big}")
+    print("ok: 2000 large messages reach bob while slow does not read")
+    missed = [m for m in await recv_until(slow, f"alice: 1999 {big}") if "you missed" in m]
     assert missed, "the slow client was never told it lagged"
     print(f"ok: the slow client lagged: {missed[0]}")
     await slow.close()
@@ -78,7 +80,9 @@ async def main():
         while True:
             await asyncio.wait_for(greedy.recv(), LIMIT)
     except websockets.ConnectionClosed as closed:
-        assert closed.code == 1009, closed
+        # The server sends close code 1009 and closes; with our 100 KB still unread on its
+        # side, its kernel may answer with a reset that overtakes the close frame (1006).
+        assert closed.code in (1009, 1006), closed
         print(f"ok: an oversized message closes that client ({closed.code})")
 
     # An invalid frame (a reserved opcode), and a frame cut off by a close.
@@ -88,18 +92,22 @@ async def main():
     print("ok: an invalid frame closes that client")
     reader, writer = await raw_handshake()
     writer.write(bytes([0x81, 0xFE, 0x10]))  # text frame, 16-bit length, cut short
+    writer.write_eof()  # then our end of file, mid-frame
+    assert await closed_by_server(reader)
     writer.close()
     print("ok: a client that closes mid-frame is dropped")
 
-    # A client that never finishes the handshake does not hold anything up.
-    sock = socket.create_connection(ADDR.rsplit(":", 1))
-    sock.sendall(b"GET /stuck HTTP/1.1\r\n")
+    # A client that never finishes the handshake is closed after the head timeout.
+    reader, writer = await asyncio.open_connection(*ADDR.rsplit(":", 1))
+    writer.write(b"GET /stuck HTTP/1.1\r\n")
+    assert await closed_by_server(reader)
+    writer.close()
+    print("ok: a stuck handshake is closed")
 
     await bob.send("still here")
     for ws in (alice, bob):
         await recv_until(ws, "bob: still here")
     print("ok: the room still works after the bad clients")
-    sock.close()
     await alice.close()
     await bob.close()
 

@@ -68,6 +68,12 @@ impl Postgres {
         let dir = std::env::temp_dir().join(format!("evloop-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        // From here on, a panic stops the server (if it started) and removes the directory.
+        let mut server = Postgres {
+            dir: dir.clone(),
+            bin: bin.clone(),
+            port: 0,
+        };
         if root {
             let user = Command::new("id")
                 .args(["-u", "postgres"])
@@ -88,13 +94,14 @@ impl Postgres {
             .status()
             .expect("run initdb");
         assert!(status.success(), "initdb failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+        server.port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            server.port,
             dir.display()
         );
         let status = command(&bin, "pg_ctl", root)
@@ -106,7 +113,6 @@ impl Postgres {
             .stdout(Stdio::null())
             .status()
             .expect("run pg_ctl");
-        let server = Postgres { dir, bin, port };
         if !status.success() {
             let log = std::fs::read_to_string(server.dir.join("log")).unwrap_or_default();
             panic!("pg_ctl start failed:\n{log}");

@@ -1,0 +1,4 @@
+#[evloop::test(event_interval = 0)]
+async fn a_test() {}
+
+fn main() {}
