@@ -40,6 +40,17 @@ pub(crate) struct Blocking<T> {
 }
 
 impl<T> Blocking<T> {
+    /// The outcome as an `io::Result`: a panic of the call (or a thread that could not be
+    /// started) becomes an error naming `what` (e.g. `"fs::File"`).
+    pub(crate) fn poll_io(&self, cx: &mut Context<'_>, what: &str) -> Poll<io::Result<T>> {
+        self.poll_outcome(cx).map(|outcome| {
+            outcome.map_err(|payload| {
+                let message = crate::runtime::panic_message(&*payload).unwrap_or("a panic");
+                io::Error::other(format!("evloop::{what}: {message}"))
+            })
+        })
+    }
+
     /// Registers `cx`'s waker for the outcome without taking it; true if the outcome is
     /// already there (then nothing is registered).
     pub(crate) fn register(&self, cx: &Context<'_>) -> bool {
@@ -130,17 +141,13 @@ where
     F: FnOnce() -> io::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let call = submit(lane, f)
-        .ok_or_else(|| io::Error::other(format!("evloop::{what}: {NO_RUNTIME_HINT}")))?;
-    std::future::poll_fn(|cx| {
-        call.poll_outcome(cx).map(|outcome| {
-            outcome.unwrap_or_else(|payload| {
-                let message = crate::runtime::panic_message(&*payload).unwrap_or("a panic");
-                Err(io::Error::other(format!("evloop::{what}: {message}")))
-            })
-        })
-    })
-    .await
+    let call = submit(lane, f).ok_or_else(|| no_runtime(what))?;
+    std::future::poll_fn(|cx| call.poll_io(cx, what)).await?
+}
+
+/// The error of a blocking call made outside a runtime, naming `what` (e.g. `"fs"`).
+pub(crate) fn no_runtime(what: &str) -> io::Error {
+    io::Error::other(format!("evloop::{what}: {NO_RUNTIME_HINT}"))
 }
 
 /// Runs `f` on the runtime's blocking thread pool and returns a handle to its result:

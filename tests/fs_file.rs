@@ -121,14 +121,7 @@ fn seek_read_and_write_agree_on_the_position() {
 #[test]
 #[cfg_attr(miri, ignore)] // mkfifo
 fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
-    let dir = TempDir::new("fs-readahead");
-    let fifo = make_fifo(&dir.join("fifo"));
-    // One file thread, held by an open of a FIFO with no writer: the abandoned read below
-    // is sure to be still queued when it is dropped.
-    let runtime = evloop::Runtime::builder()
-        .max_file_threads(1)
-        .build()
-        .unwrap();
+    let (dir, fifo, runtime) = one_file_thread("fs-readahead");
     support::block_on(&runtime, async {
         let path = dir.join("ahead");
         fs::write(&path, b"abcdefghijklmnopqrstuvwxyz")
@@ -141,14 +134,10 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
             .await
             .unwrap();
         let hold = hold_file_lane(&fifo).await;
-        {
-            // A read of up to 20 bytes, polled once and dropped: its job still reads 20
-            // bytes, which the file keeps as read-ahead.
-            let mut big = [0; 20];
-            let read = pin!(file.read(&mut big));
-            let polled = read.poll(&mut Context::from_waker(Waker::noop()));
-            assert!(polled.is_pending());
-        }
+        // A read of up to 20 bytes, polled once and dropped: its job still reads 20 bytes,
+        // which the file keeps as read-ahead.
+        let mut big = [0; 20];
+        poll_once_then_drop(file.read(&mut big));
         hold.release().await;
         let mut four = [0; 4];
         file.read_exact(&mut four).await.unwrap();
@@ -169,12 +158,7 @@ fn bytes_read_ahead_by_an_abandoned_read_are_given_back_before_a_write() {
 #[test]
 #[cfg_attr(miri, ignore)] // mkfifo
 fn end_of_file_reaches_a_read_polled_again_after_its_job_finished() {
-    let dir = TempDir::new("fs-eof");
-    let fifo = make_fifo(&dir.join("fifo"));
-    let runtime = evloop::Runtime::builder()
-        .max_file_threads(1)
-        .build()
-        .unwrap();
+    let (dir, fifo, runtime) = one_file_thread("fs-eof");
     support::block_on(&runtime, async {
         let path = dir.join("empty");
         fs::write(&path, b"").await.unwrap();
@@ -233,24 +217,13 @@ fn metadata_and_try_clone_come_after_the_writes_before_them() {
 #[test]
 #[cfg_attr(miri, ignore)] // mkfifo
 fn an_abandoned_seek_does_not_answer_the_next_one() {
-    let dir = TempDir::new("fs-seek-abandoned");
-    let fifo = make_fifo(&dir.join("fifo"));
-    let runtime = evloop::Runtime::builder()
-        .max_file_threads(1)
-        .build()
-        .unwrap();
+    let (dir, fifo, runtime) = one_file_thread("fs-seek-abandoned");
     support::block_on(&runtime, async {
         let path = dir.join("s");
         fs::write(&path, b"0123456789").await.unwrap();
         let mut file = File::open(&path).await.unwrap();
         let hold = hold_file_lane(&fifo).await;
-        {
-            let seek = pin!(file.seek(SeekFrom::Start(7)));
-            assert!(
-                seek.poll(&mut Context::from_waker(Waker::noop()))
-                    .is_pending()
-            );
-        }
+        poll_once_then_drop(file.seek(SeekFrom::Start(7)));
         hold.release().await;
         assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
         let mut two = [0; 2];
@@ -262,25 +235,13 @@ fn an_abandoned_seek_does_not_answer_the_next_one() {
 #[test]
 #[cfg_attr(miri, ignore)] // mkfifo
 fn an_abandoned_set_len_still_runs_before_the_next_write() {
-    let dir = TempDir::new("fs-setlen-abandoned");
-    let fifo = make_fifo(&dir.join("fifo"));
-    let runtime = evloop::Runtime::builder()
-        .max_file_threads(1)
-        .build()
-        .unwrap();
+    let (dir, fifo, runtime) = one_file_thread("fs-setlen-abandoned");
     support::block_on(&runtime, async {
         let path = dir.join("t");
         fs::write(&path, b"abcdef").await.unwrap();
         let mut file = OpenOptions::new().write(true).open(&path).await.unwrap();
         let hold = hold_file_lane(&fifo).await;
-        {
-            let set_len = pin!(file.set_len(0));
-            assert!(
-                set_len
-                    .poll(&mut Context::from_waker(Waker::noop()))
-                    .is_pending()
-            );
-        }
+        poll_once_then_drop(file.set_len(0));
         hold.release().await;
         file.write_all(b"XY").await.unwrap();
         file.flush().await.unwrap();
@@ -314,6 +275,28 @@ impl LaneHold {
             .unwrap();
         self.open.await.unwrap().unwrap();
     }
+}
+
+/// A directory, a FIFO in it, and a runtime whose file lane has one thread (to be held
+/// with [`hold_file_lane`]).
+fn one_file_thread(name: &str) -> (TempDir, PathBuf, evloop::Runtime) {
+    let dir = TempDir::new(name);
+    let fifo = make_fifo(&dir.join("fifo"));
+    let runtime = evloop::Runtime::builder()
+        .max_file_threads(1)
+        .build()
+        .unwrap();
+    (dir, fifo, runtime)
+}
+
+/// Polls `call` once, checks that it is waiting (its job queued behind a held lane), and
+/// drops it: the job still runs later.
+fn poll_once_then_drop<F: std::future::Future>(call: F) {
+    let call = pin!(call);
+    assert!(
+        call.poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending()
+    );
 }
 
 /// Makes a FIFO at `path`.

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 
-use crate::blocking::{Blocking, submit};
+use crate::blocking::{Blocking, no_runtime, submit};
 use crate::runtime::Lane;
 
 /// Entries fetched per job: one thread hop per batch, not per entry.
@@ -133,30 +133,19 @@ impl ReadDir {
                     });
                     match call {
                         Some(call) => self.state = State::Busy(call),
-                        None => {
-                            return Poll::Ready(Some(Err(io::Error::other(
-                                "evloop::fs::ReadDir: there is no evloop runtime on this thread",
-                            ))));
-                        }
+                        None => return Poll::Ready(Some(Err(no_runtime("fs::ReadDir")))),
                     }
                 }
                 State::Busy(call) => {
-                    let outcome = ready!(call.poll_outcome(cx));
-                    self.state = match outcome {
-                        Ok((iter, ready, more)) => State::Idle {
-                            iter: more.then_some(iter),
-                            ready,
-                        },
-                        Err(_) => {
-                            self.state = State::Idle {
-                                iter: None,
-                                ready: VecDeque::new(),
-                            };
-                            return Poll::Ready(Some(Err(io::Error::other(
-                                "evloop::fs::ReadDir: could not start a blocking thread",
-                            ))));
-                        }
+                    let outcome = ready!(call.poll_io(cx, "fs::ReadDir"));
+                    let (iter, ready, failed) = match outcome {
+                        Ok((iter, ready, more)) => (more.then_some(iter), ready, None),
+                        Err(err) => (None, VecDeque::new(), Some(err)),
                     };
+                    self.state = State::Idle { iter, ready };
+                    if let Some(err) = failed {
+                        return Poll::Ready(Some(Err(err)));
+                    }
                 }
             }
         }

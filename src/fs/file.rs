@@ -462,22 +462,19 @@ impl File {
         let State::Busy(call) = &mut self.state else {
             unreachable!("poll_done without a call in flight")
         };
-        let outcome = ready!(call.poll_outcome(cx));
+        let outcome = ready!(call.poll_io(cx, "fs::File"));
         self.seek_in_flight = None;
         self.writing = false;
-        match outcome {
+        Poll::Ready(match outcome {
             Ok((outcome, buf)) => {
                 self.state = State::Idle(buf);
-                Poll::Ready(Ok(outcome))
+                Ok(outcome)
             }
-            Err(payload) => {
+            Err(err) => {
                 self.state = State::Idle(Buf::default());
-                let message = crate::runtime::panic_message(&*payload).unwrap_or("a panic");
-                Poll::Ready(Err(io::Error::other(format!(
-                    "evloop::fs::File: {message}"
-                ))))
+                Err(err)
             }
-        }
+        })
     }
 
     /// After starting a job: always `Pending` once, as asyncio suspends at every `await`
@@ -512,10 +509,7 @@ impl File {
             }
             None => {
                 self.state = State::Idle(Buf::default());
-                Err(io::Error::other(
-                    "evloop::fs::File: there is no evloop runtime on this thread; use the \
-                     file inside `evloop::run(...)`",
-                ))
+                Err(crate::blocking::no_runtime("fs::File"))
             }
         }
     }
