@@ -93,6 +93,12 @@ impl Reactor {
         !self.sources.is_empty() || self.signal_pipe.is_some()
     }
 
+    /// Whether a task waits on any registered source (a paused clock then gives bytes on
+    /// their way a grace period before it jumps). Walks every source: paused clocks only.
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.sources.iter().any(|(_, io)| io.has_waiter())
+    }
+
     /// Registers the read end of a signal self-pipe; its events set a flag that
     /// [`take_signal`](Self::take_signal) reads.
     #[cfg_attr(not(feature = "sigquit"), allow(dead_code))]

@@ -118,6 +118,15 @@ impl ScheduledIo {
         self.more.set(Some(more));
     }
 
+    /// Whether a task waits on either direction (or did, and has not been woken since).
+    pub(crate) fn has_waiter(&self) -> bool {
+        let (reader, writer) = (self.reader.take(), self.writer.take());
+        let waiting = reader.is_some() || writer.is_some() || self.extra.get() != 0;
+        self.reader.set(reader);
+        self.writer.set(writer);
+        waiting
+    }
+
     /// Marks the source released and gives back its wakers (to drop outside any borrow).
     pub(crate) fn release(&self) -> ReleasedWakers {
         self.released.set(true);

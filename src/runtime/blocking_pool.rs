@@ -32,6 +32,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     threads: usize,
     idle: usize,
+    /// Workers in a job.
+    running: usize,
     /// Idle workers already signalled for queued jobs.
     notified: usize,
     /// The join handles of the workers started (finished ones are joined as they are
@@ -82,6 +84,15 @@ impl BlockingPool {
         self.lanes[lane as usize].execute(job)
     }
 
+    /// Whether a job is queued or running in any lane (a paused clock does not jump while
+    /// one is: its result may be what a timeout races).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.lanes.iter().any(|lane| {
+            let state = lane.inner.lock();
+            state.running > 0 || !state.queue.is_empty()
+        })
+    }
+
     /// Shuts every lane down: drops queued jobs, joins the workers ([`JOIN_IDLE_LIMIT`] at
     /// most in all).
     pub(crate) fn shutdown(&self) {
@@ -116,6 +127,7 @@ impl LanePool {
                     queue: VecDeque::new(),
                     threads: 0,
                     idle: 0,
+                    running: 0,
                     notified: 0,
                     workers: Vec::new(),
                     shutdown: false,
@@ -214,9 +226,11 @@ fn worker(inner: &PoolInner) {
     let mut state = inner.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
+            state.running += 1;
             drop(state);
             job(); // panics are caught inside the job
             state = inner.lock();
+            state.running -= 1;
             continue;
         }
         if state.shutdown {

@@ -36,6 +36,12 @@ pub(crate) struct Config {
     pub(crate) debug_sink: Option<DebugSink>,
     pub(crate) panic_policy: PanicPolicy,
     pub(crate) dump_on_sigquit: bool,
+    /// Start with the clock paused (virtual time).
+    pub(crate) start_paused: bool,
+    /// Real time a paused loop with tasks waiting on I/O stays idle before its clock jumps.
+    pub(crate) advance_grace: Duration,
+    /// Seed of the shuffled scheduling order (`None`: FIFO).
+    pub(crate) seed: Option<u64>,
 }
 
 impl fmt::Debug for Config {
@@ -57,6 +63,9 @@ impl fmt::Debug for Config {
             .field("debug_sink", &self.debug_sink.as_ref().map(|_| "callback"))
             .field("unhandled_panic", &policy)
             .field("dump_on_sigquit", &self.dump_on_sigquit)
+            .field("start_paused", &self.start_paused)
+            .field("advance_grace", &self.advance_grace)
+            .field("seed", &self.seed)
             .finish()
     }
 }
@@ -64,6 +73,22 @@ impl fmt::Debug for Config {
 /// Whether `EVLOOP_DEBUG` asks for debug mode (set, and neither empty nor `0`).
 fn debug_from_env() -> bool {
     std::env::var_os("EVLOOP_DEBUG").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The seed `EVLOOP_SEED` asks for, if set.
+pub(crate) fn seed_from_env() -> io::Result<Option<u64>> {
+    let Some(value) = std::env::var_os("EVLOOP_SEED") else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse() {
+        Ok(seed) => Ok(Some(seed)),
+        Err(_) if text.trim().is_empty() => Ok(None),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("EVLOOP_SEED must be a number (a u64 seed to replay), got {text:?}"),
+        )),
+    }
 }
 
 /// Configures and builds a [`Runtime`].
@@ -119,6 +144,9 @@ impl Builder {
                 debug_sink: None,
                 panic_policy: PanicPolicy::Ignore,
                 dump_on_sigquit: false,
+                start_paused: false,
+                advance_grace: Duration::from_millis(5),
+                seed: None,
             },
         }
     }
@@ -433,11 +461,99 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused: virtual time, for tests. Timers, `sleep`,
+    /// `interval` and `wait_for` then follow the loop's virtual clock
+    /// ([`evloop::time::now`](crate::time::now)), which moves only when
+    /// [`evloop::time::advance`](crate::time::advance) moves it or when the loop
+    /// auto-advances: see [`evloop::time::pause`](crate::time::pause) for the exact rule.
+    /// An hour of timeouts runs in milliseconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let rt = evloop::Runtime::builder().start_paused(true).build().unwrap();
+    /// let real = Instant::now();
+    /// rt.block_on(async {
+    ///     let start = evloop::time::now();
+    ///     evloop::sleep(Duration::from_secs(3600)).await; // no task can run: the clock jumps
+    ///     assert!(evloop::time::now() - start >= Duration::from_secs(3600));
+    /// });
+    /// assert!(real.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.config.start_paused = paused;
+        self
+    }
+
+    /// How long (real time) a paused loop whose tasks wait on I/O must stay idle, with no
+    /// I/O event, before its clock jumps to the next timer; 5 ms by default. It lets bytes
+    /// already on their way over loopback (or a reply a peer process is computing) arrive
+    /// before a timeout fires. `Duration::ZERO` jumps at once. A loop with no task waiting
+    /// on I/O jumps at once whatever this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = evloop::Runtime::builder()
+    ///     .start_paused(true)
+    ///     .auto_advance_grace(Duration::from_millis(50)) // a slow peer process
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(evloop::sleep(Duration::from_secs(1)));
+    /// ```
+    pub fn auto_advance_grace(mut self, grace: Duration) -> Self {
+        self.config.advance_grace = grace;
+        self
+    }
+
+    /// Shuffles the scheduling order reproducibly from `seed`, to find bugs that appear only
+    /// in one interleaving: which ready task is polled next, and in which order several
+    /// simultaneous I/O events and timers wake their tasks, are drawn from a generator
+    /// seeded with `seed`. The same seed on the same program gives the same order. The
+    /// FIFO and timers-first orders documented for the loop then no longer hold (that is
+    /// the point); what a single future promises about its own children (`gather`) still
+    /// does.
+    ///
+    /// Without a seed (the default) the loop keeps its FIFO order and pays nothing. The
+    /// environment variable `EVLOOP_SEED` seeds every runtime built without an explicit
+    /// seed: the way to replay a failure that
+    /// [`evloop::testing::run_with_seeds`](crate::testing::run_with_seeds) reported.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let order = |seed| {
+    ///     let rt = evloop::Runtime::builder().seed(seed).build().unwrap();
+    ///     rt.block_on(async {
+    ///         let seen = Rc::new(RefCell::new(Vec::new()));
+    ///         let tasks: Vec<_> = (0..8)
+    ///             .map(|i| {
+    ///                 let seen = seen.clone();
+    ///                 evloop::spawn(async move { seen.borrow_mut().push(i) })
+    ///             })
+    ///             .collect();
+    ///         evloop::gather(tasks).await;
+    ///         seen.take()
+    ///     })
+    /// };
+    /// assert_eq!(order(7), order(7)); // reproducible
+    /// assert!((0..20).any(|seed| order(seed) != (0..8).collect::<Vec<_>>())); // shuffled
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = Some(seed);
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
     ///
-    /// As [`Runtime::new`].
+    /// As [`Runtime::new`]; also `InvalidInput` if the environment variable `EVLOOP_SEED`
+    /// is set but is not a number (`u64`).
     ///
     /// # Examples
     ///
@@ -448,6 +564,9 @@ impl Builder {
     /// ```
     pub fn build(mut self) -> io::Result<Runtime> {
         self.config.observe_polls = self.config.debug || self.config.trace_polls;
+        if self.config.seed.is_none() {
+            self.config.seed = seed_from_env()?;
+        }
         Runtime::from_config(self.config)
     }
 }

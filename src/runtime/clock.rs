@@ -9,11 +9,36 @@
 //! and before firing timers. A loop with no timer armed still refreshes it once every
 //! [`STALE_PARKS`] parks, so that ages in debug reports do not freeze.
 //!
-//! A paused or virtual clock for tests (issue "Testing async code") belongs here: nothing
-//! else in the runtime reads `Instant::now()` for the loop's notion of time.
+//! # Virtual time
+//!
+//! Nothing else in the runtime reads `Instant::now()` for the loop's notion of time, so a
+//! paused clock (tests: `evloop::time::pause`) is a state of this one:
+//!
+//! * **Real** (the default): the loop's time is `Instant::now()`.
+//! * **Frozen** at a virtual instant: time moves only when `advance` or the loop's
+//!   auto-advance (`core.rs`, `park_paused`) moves it, and never backwards.
+//! * **Running** again after `resume`: virtual time goes on at real speed from where it was
+//!   frozen (`virtual_at + real_at.elapsed()`), so deadlines already computed keep their
+//!   meaning; it may then be ahead of (or behind) `Instant::now()`.
+//!
+//! A loop that never paused pays one well-predicted branch per clock read for this.
+//! [`VIRTUAL_TIME_USED`] tells the public `evloop::time::now()` whether it must look at the
+//! current runtime at all: until any runtime of the process pauses, it is `Instant::now()`.
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Set (for good) the first time any runtime of the process pauses its clock.
+pub(crate) static VIRTUAL_TIME_USED: AtomicBool = AtomicBool::new(false);
+
+/// Which time the loop reads. See the module docs.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Real,
+    Frozen(Instant),
+    Running { virtual_at: Instant, real_at: Instant },
+}
 
 /// Parks after which a loop that read no time refreshes its clock anyway.
 const STALE_PARKS: u32 = 64;
@@ -26,6 +51,9 @@ pub(super) struct Clock {
     ms: Cell<u32>,
     /// Parks since the last reading.
     parks: Cell<u32>,
+    /// Real or virtual time; `is_real` caches `mode == Real` for the hot path.
+    mode: Cell<Mode>,
+    is_real: Cell<bool>,
 }
 
 impl Clock {
@@ -34,6 +62,8 @@ impl Clock {
             created: Instant::now(),
             ms: Cell::new(0),
             parks: Cell::new(0),
+            mode: Cell::new(Mode::Real),
+            is_real: Cell::new(true),
         }
     }
 
@@ -46,9 +76,94 @@ impl Clock {
     /// Reads the time now, and records it as the loop's time.
     #[inline]
     pub(super) fn now(&self) -> Instant {
-        let now = Instant::now();
+        let now = if self.is_real.get() {
+            Instant::now()
+        } else {
+            self.virtual_now()
+        };
         self.saw(now);
         now
+    }
+
+    /// Records the time after the loop blocked, given the real time the caller read.
+    #[inline]
+    pub(super) fn saw_real(&self, real: Instant) {
+        if self.is_real.get() {
+            self.saw(real);
+        } else {
+            self.saw(self.virtual_now());
+        }
+    }
+
+    /// The loop's time without recording it (for `evloop::time::now()`).
+    pub(super) fn read(&self) -> Instant {
+        if self.is_real.get() {
+            Instant::now()
+        } else {
+            self.virtual_now()
+        }
+    }
+
+    #[cold]
+    fn virtual_now(&self) -> Instant {
+        match self.mode.get() {
+            Mode::Real => Instant::now(),
+            Mode::Frozen(at) => at,
+            Mode::Running {
+                virtual_at,
+                real_at,
+            } => virtual_at + real_at.elapsed(),
+        }
+    }
+
+    /// Whether the loop's time is `Instant::now()` (never paused).
+    #[inline]
+    pub(super) fn is_real(&self) -> bool {
+        self.is_real.get()
+    }
+
+    /// Whether the clock is frozen (paused).
+    #[inline]
+    pub(super) fn is_paused(&self) -> bool {
+        !self.is_real.get() && matches!(self.mode.get(), Mode::Frozen(_))
+    }
+
+    /// Freezes the clock at the loop's time now (nothing if it already is).
+    pub(super) fn pause(&self) {
+        if self.is_paused() {
+            return;
+        }
+        VIRTUAL_TIME_USED.store(true, Ordering::Relaxed);
+        // Frozen on a whole millisecond since `created` (rounded up: time never goes back),
+        // the timer wheel's tick, so that `advance(1s)` fires a timer armed for 1 s from now.
+        let since = self.read().saturating_duration_since(self.created);
+        let ms = since.as_nanos().div_ceil(1_000_000);
+        let at = self.created + Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX));
+        self.mode.set(Mode::Frozen(at));
+        self.is_real.set(false);
+        self.saw(at);
+    }
+
+    /// Lets a frozen clock run again at real speed from where it stands.
+    pub(super) fn resume(&self) {
+        if let Mode::Frozen(at) = self.mode.get() {
+            self.mode.set(Mode::Running {
+                virtual_at: at,
+                real_at: Instant::now(),
+            });
+        }
+    }
+
+    /// Moves a frozen clock forward to `to` (never backwards). Returns false if the clock is
+    /// not frozen.
+    pub(super) fn advance_to(&self, to: Instant) -> bool {
+        let Mode::Frozen(at) = self.mode.get() else {
+            return false;
+        };
+        let to = to.max(at);
+        self.mode.set(Mode::Frozen(to));
+        self.saw(to);
+        true
     }
 
     /// Records `now`, read by the caller, as the loop's time.

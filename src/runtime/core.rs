@@ -94,8 +94,10 @@ pub(super) struct Core {
     /// Cooperative budget of the current poll: how many more ready `JoinHandle`s it may
     /// consume before it must yield (see `consume_budget`).
     budget: Cell<u32>,
+    /// The seeded scheduling order's generator (`Builder::seed`); `None`: FIFO.
+    pub(super) shuffle: Option<super::shuffle::Shuffle>,
     /// Reused buffers.
-    wakers: RefCell<Vec<Waker>>,
+    pub(super) wakers: RefCell<Vec<Waker>>,
     remote: RefCell<Vec<Remote>>,
 }
 
@@ -109,6 +111,10 @@ impl Core {
         config: Config,
     ) -> Self {
         let clock = Clock::new();
+        if config.start_paused {
+            clock.pause();
+        }
+        let shuffle = config.seed.map(super::shuffle::Shuffle::new);
         Core {
             id,
             tag,
@@ -127,6 +133,7 @@ impl Core {
             raise: RefCell::new(None),
             raise_pending: Cell::new(false),
             budget: Cell::new(POLL_BUDGET),
+            shuffle,
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         }
@@ -148,19 +155,40 @@ impl Core {
         let waker = task_waker(self.tag, main_id);
         let mut cx = Context::from_waker(&waker);
         self.wake_local(main_id);
+        // The one branch the seeded order costs: a loop of its own, chosen per `block_on`.
+        if self.shuffle.is_some() {
+            self.run_loop::<F, true>(future.as_mut(), main_id, &mut cx)
+        } else {
+            self.run_loop::<F, false>(future.as_mut(), main_id, &mut cx)
+        }
+    }
+
+    /// The loop of `block_on`: polls queued tasks (FIFO, or in the seeded order if
+    /// `SEEDED`), parks, until the `block_on` future is ready.
+    #[inline(always)]
+    fn run_loop<F: Future, const SEEDED: bool>(
+        &self,
+        mut future: Pin<&mut F>,
+        main_id: TaskId,
+        cx: &mut Context<'_>,
+    ) -> F::Output {
         // Polls left before the loop must look at I/O and timers again.
         let mut budget = self.config.event_interval;
         loop {
             // The block_on future takes its turn in the run queue like any task (FIFO).
             while budget > 0 {
-                let next = self.tasks.borrow_mut().pop();
+                let next = if SEEDED {
+                    self.pop_seeded()
+                } else {
+                    self.tasks.borrow_mut().pop()
+                };
                 match next {
                     // A `block_on` future's id queued by an earlier call: not ours.
                     Some(id) if id.is_main() && id != main_id => {}
                     Some(id) if id.is_main() => {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
-                        if let Poll::Ready(output) = self.poll_main(future.as_mut(), &mut cx) {
+                        if let Poll::Ready(output) = self.poll_main(future.as_mut(), cx) {
                             // Take what other threads sent even if this call never parked,
                             // so the inject queue does not wait for the next `block_on`.
                             self.run_remote();
@@ -325,7 +353,7 @@ impl Core {
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
         let spawned_ms = if self.config.debug {
-            self.clock.saw(Instant::now());
+            self.clock.now();
             self.clock.ms()
         } else {
             self.clock.ms()
@@ -381,6 +409,14 @@ impl Core {
     /// The loop's wait: polls the reactor (blocking until the next timer deadline if
     /// `may_block`), fires due timers, wakes their waiters and runs what other threads sent.
     fn park(&self, may_block: bool) {
+        if !self.clock.is_real() {
+            return self.park_virtual(may_block); // virtual time (`virtual_time.rs`)
+        }
+        self.park_real(may_block);
+    }
+
+    /// `park` with the real clock (or a virtual one that runs).
+    pub(super) fn park_real(&self, may_block: bool) {
         let (timeout, precise) = self.park_timeout(may_block);
         let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
         self.poll_io(timeout, precise, &mut wakers);
@@ -408,22 +444,29 @@ impl Core {
     /// Polls the reactor for I/O events and wakes their waiters. A poll that could not block
     /// is skipped when no source is registered (it could only report the cross-thread waker,
     /// which `Shared` tracks with an atomic flag). A `precise` wait ends at `timeout` to the
-    /// microsecond rather than the millisecond (a timerfd).
-    fn poll_io(&self, timeout: Option<Duration>, precise: bool, wakers: &mut Vec<Waker>) {
+    /// microsecond rather than the millisecond (a timerfd). Returns how many events came.
+    pub(super) fn poll_io(
+        &self,
+        timeout: Option<Duration>,
+        precise: bool,
+        wakers: &mut Vec<Waker>,
+    ) -> usize {
         let blocking = timeout != Some(Duration::ZERO);
         if !blocking && !self.reactor.borrow().has_sources() {
-            return;
+            return 0;
         }
         let parked_at = blocking.then(Instant::now);
         let turned = match timeout {
             Some(timeout) if precise => self.reactor.borrow_mut().turn_precise(timeout, wakers),
             _ => self.reactor.borrow_mut().turn(timeout, wakers),
         };
-        if let Err(err) = turned {
-            panic!("evloop: unexpected error when polling the I/O driver: {err:?}");
-        }
+        let events = match turned {
+            Ok(events) => events,
+            Err(err) => panic!("evloop: unexpected error when polling the I/O driver: {err:?}"),
+        };
         if let Some(parked_at) = parked_at {
-            let now = self.clock.now();
+            let now = Instant::now();
+            self.clock.saw_real(now);
             self.stats
                 .parked
                 .set(self.stats.parked.get() + now.duration_since(parked_at));
@@ -431,12 +474,13 @@ impl Core {
         for waker in wakers.drain(..) {
             waker.wake();
         }
+        events
     }
 
     /// Fires the timers that are due and wakes their tasks, which run before the tasks
     /// already queued (urgent FIFO), so a timer's lateness is bounded by one batch of polls,
     /// not by the queue length.
-    fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+    pub(super) fn fire_timers(&self, wakers: &mut Vec<Waker>) {
         if self.timers.borrow().len() == 0 {
             self.clock.tick();
             return;
@@ -453,7 +497,7 @@ impl Core {
     }
 
     /// Runs the wakes and spawns other threads sent, if they sent any.
-    fn run_remote(&self) {
+    pub(super) fn run_remote(&self) {
         if !self.shared.take_notified() {
             return;
         }

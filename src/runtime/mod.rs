@@ -16,6 +16,8 @@
 //!   for others (`TaskHost` for `JoinHandle`, `ReactorHandle` for I/O registrations).
 //! * `introspect.rs`: snapshots, metrics and debug-mode reports.
 //! * `pool.rs`: [`LoopPool`] and [`run_per_core`]: one loop per thread.
+//! * `clock.rs`, `virtual_time.rs`: the loop's clock, and the paused loop's turn
+//!   (auto-advance, `advance`); `shuffle.rs`: the seeded scheduling order.
 //!
 //! # Who may call whom
 //!
@@ -49,7 +51,9 @@ mod join_error;
 mod pool;
 mod remote_join;
 mod shared;
+mod shuffle;
 mod store;
+mod virtual_time;
 mod waker;
 
 pub use api::{Runtime, run};
@@ -66,3 +70,4 @@ pub(crate) use context::*;
 pub(crate) use doors::{ReactorHandle, TaskHost};
 pub(crate) use join_error::panic_message;
 pub(crate) use store::TaskId;
+pub(crate) use virtual_time::{advance_clock, loop_now, pause_clock, resume_clock};

@@ -384,6 +384,21 @@ impl TaskStore {
             .or_else(|| self.run_queue.pop_front())
     }
 
+    /// Removes and returns the queued task at the index `pick(len)` (below `len`) of the
+    /// urgent queue followed by the ordinary one: the seeded order's pop. The last task
+    /// takes the picked one's place (order means nothing in a seeded loop).
+    pub(crate) fn pop_any(&mut self, pick: impl FnOnce(usize) -> usize) -> Option<TaskId> {
+        let len = self.urgent.len() + self.run_queue.len();
+        if len == 0 {
+            return None;
+        }
+        let index = pick(len).min(len - 1);
+        match index.checked_sub(self.urgent.len()) {
+            None => self.urgent.swap_remove_back(index),
+            Some(index) => self.run_queue.swap_remove_back(index),
+        }
+    }
+
     /// Queues `id` at the back without checking its slot (the `block_on` future's id).
     pub(crate) fn push_back(&mut self, id: TaskId) {
         self.run_queue.push_back(id);

@@ -60,7 +60,7 @@ pub enum MissedTickBehavior {
 /// ```
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
-    interval_at(Instant::now(), period)
+    interval_at(crate::time::now(), period)
 }
 
 /// A ticker whose first tick is at `start`, then every `period`.
@@ -144,7 +144,7 @@ impl Interval {
             return Poll::Pending;
         }
         let scheduled = self.next;
-        let now = Instant::now();
+        let now = crate::time::now();
         self.next = match self.missed {
             MissedTickBehavior::Burst => scheduled + self.period,
             MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
@@ -215,7 +215,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.next = Instant::now() + self.period;
+        self.next = crate::time::now() + self.period;
         self.sleep.reset(self.next);
     }
 }

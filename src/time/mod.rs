@@ -26,6 +26,13 @@
 //! Deadlines too far to represent (`Duration::MAX`, or `Instant` overflow) mean "never": such
 //! a sleep stays pending and costs no timer.
 //!
+//! # Virtual time
+//!
+//! For tests, a runtime's clock can be paused ([`pause`], `Builder::start_paused`): the
+//! deadlines of `sleep`, `interval` and `wait_for` then follow the loop's virtual clock
+//! ([`now`]), which [`advance`] moves, and which the loop moves itself when every task
+//! waits (the rule is in [`pause`]'s docs). An hour of timeouts runs in milliseconds.
+//!
 //! # Implementation
 //!
 //! `Sleep` is plain data (a deadline and the key of its wheel entry), so it is `Send + Sync`
@@ -33,10 +40,12 @@
 //! the runtime of the thread that polls it, and cancels its entry on drop.
 
 mod interval;
+mod paused;
 mod sleep;
 mod timeout;
 pub(crate) mod wheel;
 
+pub use paused::{advance, now, pause, resume};
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{TimeoutError, wait_for, wait_until};

@@ -32,7 +32,7 @@ use super::wheel::TimerKey;
 /// Dropping the future disarms the timer; nothing else is lost.
 #[doc(alias = "asyncio.sleep")]
 pub fn sleep(duration: Duration) -> Sleep {
-    let mut sleep = Sleep::new(Instant::now().checked_add(duration));
+    let mut sleep = Sleep::new(crate::time::now().checked_add(duration));
     // A deadline at least one tick away cannot have passed unnoticed at the first poll: the
     // wheel itself says whether its tick is already behind (see `Sleep::poll`).
     sleep.check_clock = duration < Duration::from_millis(1);
@@ -124,7 +124,7 @@ impl Sleep {
     /// assert!(!evloop::sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.deadline.is_some_and(|d| Instant::now() >= d)
+        self.deadline.is_some_and(|d| crate::time::now() >= d)
     }
 
     /// Moves the deadline (earlier or later); the sleep can be awaited again after it
@@ -189,7 +189,7 @@ impl Future for Sleep {
                 }
             }
         }
-        if self.check_clock && Instant::now() >= deadline {
+        if self.check_clock && crate::time::now() >= deadline {
             return Poll::Ready(());
         }
         match crate::runtime::arm_timer(deadline, cx.waker()) {

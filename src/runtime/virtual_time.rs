@@ -1,0 +1,127 @@
+//! The paused loop's turn: auto-advance, and the doors behind `evloop::time::{pause,
+//! resume, advance, now}`.
+//!
+//! # The auto-advance rule
+//!
+//! A paused clock (`clock.rs`) moves only forward, and only here. When the loop has nothing
+//! to poll (every task waits) and no wake from another thread is pending, it looks at why
+//! the tasks wait:
+//!
+//! 1. No timer armed: nothing to jump to; the loop blocks for an event, as a real one does.
+//! 2. A blocking job (`spawn_blocking`, a file call, a host name lookup) is queued or
+//!    running: its result may be what a timeout races, so the clock stays; the loop waits
+//!    for events (the job's wake) in slices of the grace period, at least 1 ms.
+//! 3. A task waits on an I/O source (a socket read, an accept...) and the grace period
+//!    (`Builder::auto_advance_grace`, 5 ms by default) is not zero: the loop waits up to the
+//!    grace period, real time, for an I/O event. If one comes (or another thread wakes it),
+//!    the clock stays and the loop runs what woke. Only a whole grace period with no event
+//!    lets the clock jump. So bytes already on their way over loopback arrive before a
+//!    timeout fires.
+//! 4. Otherwise the clock jumps at once.
+//!
+//! A jump moves the clock to the earliest timer's deadline (never past it) and fires what is
+//! due then, so timers fire one deadline at a time, in deadline order, and the tasks they
+//! wake run before the clock moves again.
+//!
+//! `advance(d)` (from a task) moves the clock the same way, deadline by deadline up to
+//! `now + d`, giving the woken tasks a turn (a yield) after each step.
+
+use std::time::{Duration, Instant};
+
+use super::context::with_current;
+use super::core::Core;
+
+impl Core {
+    /// `park` when the clock is virtual: as a real loop while virtual time runs; while it is
+    /// frozen, the auto-advance rule of the module docs.
+    pub(super) fn park_virtual(&self, may_block: bool) {
+        if !self.clock.is_paused() {
+            return self.park_real(may_block);
+        }
+        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        let idle = may_block && !self.shared.is_notified();
+        let next = idle
+            .then(|| self.timers.borrow_mut().next_deadline())
+            .flatten()
+            .map(|(deadline, _)| deadline);
+        match next {
+            None if idle => {
+                self.poll_io(None, false, &mut wakers); // rule 1
+            }
+            None => {
+                self.poll_io(Some(Duration::ZERO), false, &mut wakers);
+            }
+            Some(deadline) => {
+                let grace = self.config.advance_grace;
+                let busy = self.shared.blocking.is_busy();
+                let waits_on_io = !grace.is_zero() && self.reactor.borrow().has_waiters();
+                let quiet = if busy {
+                    // Rule 2: the clock stays.
+                    self.poll_io(Some(grace.max(Duration::from_millis(1))), false, &mut wakers);
+                    false
+                } else if waits_on_io {
+                    // Rule 3.
+                    let events = self.poll_io(Some(grace), false, &mut wakers);
+                    events == 0 && !self.shared.is_notified()
+                } else {
+                    // Rule 4; events already waiting are taken first all the same.
+                    let events = self.poll_io(Some(Duration::ZERO), false, &mut wakers);
+                    events == 0
+                };
+                if quiet {
+                    self.clock.advance_to(deadline);
+                }
+            }
+        }
+        self.fire_timers(&mut wakers);
+        *self.wakers.borrow_mut() = wakers;
+        self.run_remote();
+    }
+
+    /// One step of `advance`: moves the frozen clock to the earliest timer due by `target`
+    /// (or to `target` if none is) and fires what is due. `Ok(true)` if it stopped at a
+    /// timer before `target` (call again after the woken tasks ran), `Err` if the clock is
+    /// not frozen.
+    fn advance_step(&self, target: Instant) -> Result<bool, ()> {
+        if !self.clock.is_paused() {
+            return Err(());
+        }
+        let next = self.timers.borrow_mut().next_deadline();
+        let (to, more) = match next {
+            Some((deadline, _)) if deadline < target => (deadline, true),
+            _ => (target, false),
+        };
+        self.clock.advance_to(to);
+        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        self.fire_timers(&mut wakers);
+        *self.wakers.borrow_mut() = wakers;
+        Ok(more)
+    }
+}
+
+/// The loop's time: the current runtime's virtual clock if it ever paused, else (and
+/// outside a runtime) `Instant::now()`. Until any runtime of the process pauses, this is
+/// `Instant::now()` plus one relaxed atomic load.
+#[inline]
+pub(crate) fn loop_now() -> Instant {
+    if !super::clock::VIRTUAL_TIME_USED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Instant::now();
+    }
+    with_current(|core| core.clock.read()).unwrap_or_else(Instant::now)
+}
+
+/// Pauses the current runtime's clock; `None` outside a runtime.
+pub(crate) fn pause_clock() -> Option<()> {
+    with_current(|core| core.clock.pause())
+}
+
+/// Lets the current runtime's clock run again; `None` outside a runtime.
+pub(crate) fn resume_clock() -> Option<()> {
+    with_current(|core| core.clock.resume())
+}
+
+/// One step of `advance` on the current runtime: `None` outside a runtime, `Some(Err)` if
+/// its clock is not paused, else whether to step again (see `Core::advance_step`).
+pub(crate) fn advance_clock(target: Instant) -> Option<Result<bool, ()>> {
+    with_current(|core| core.advance_step(target))
+}

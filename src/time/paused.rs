@@ -1,0 +1,174 @@
+//! Virtual time for tests: `now`, `pause`, `resume`, `advance`.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// The loop's time: what `sleep`, `interval` and `wait_for` measure their deadlines from.
+///
+/// On a runtime whose clock was never paused this is `Instant::now()`. Once it is paused
+/// ([`pause`], [`Builder::start_paused`](crate::runtime::Builder::start_paused)) it is the
+/// loop's virtual time, which moves only with [`advance`] and the loop's auto-advance, and
+/// after [`resume`] it runs on from there at real speed. Outside a runtime it is
+/// `Instant::now()`.
+///
+/// `std::time::Instant::now()` always returns the real time: a deadline meant for a paused
+/// loop must be computed from this function (`evloop::time::now() + d`), not from
+/// `Instant::now()`, which may lie far behind (or, after a `resume`, ahead of) the virtual
+/// clock. `sleep(d)` and `wait_for(d, ..)` take care of that themselves.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = evloop::Runtime::builder().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let start = evloop::time::now();
+///     evloop::time::advance(Duration::from_secs(90)).await;
+///     assert_eq!(evloop::time::now() - start, Duration::from_secs(90));
+/// });
+/// ```
+#[doc(alias = "loop.time")]
+pub fn now() -> Instant {
+    crate::runtime::loop_now()
+}
+
+/// Pauses the current runtime's clock (virtual time): from now on it moves only when
+/// [`advance`] moves it, or when the loop auto-advances.
+///
+/// **Auto-advance.** When no task can run (every task waits) and no wake from another
+/// thread is pending, a paused loop moves its clock itself, to the earliest timer's
+/// deadline, and fires what is due then, so timers fire one deadline at a time in deadline
+/// order and the tasks they wake run before the clock moves on. It does so:
+///
+/// * never while a blocking job (`spawn_blocking`, an `evloop::fs` call, a host name
+///   lookup) is queued or running: its result may be what a timeout races;
+/// * when a task waits on I/O (a socket read, an accept), only after the loop stayed idle
+///   for the grace period ([`Builder::auto_advance_grace`](crate::runtime::Builder::auto_advance_grace),
+///   5 ms of real time by default) with no I/O event, so that bytes already on their way
+///   over loopback arrive before a timeout fires; an event restarts the wait;
+/// * otherwise at once: an hour of `interval` ticks takes milliseconds.
+///
+/// With no timer armed there is nothing to jump to: the loop waits for an event as a real
+/// one does. Pausing a paused clock does nothing.
+///
+/// # Panics
+///
+/// Panics outside an evloop runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// evloop::run(async {
+///     evloop::time::pause();
+///     let real = Instant::now();
+///     // A 30-minute timeout, in virtual time.
+///     let slow = evloop::wait_for(Duration::from_secs(1800), std::future::pending::<()>());
+///     assert!(slow.await.is_err());
+///     assert!(real.elapsed() < Duration::from_secs(60));
+/// });
+/// ```
+#[track_caller]
+pub fn pause() {
+    if crate::runtime::pause_clock().is_none() {
+        panic!(
+            "evloop::time::pause: {}; to start a runtime paused, use \
+             Builder::start_paused(true)",
+            crate::runtime::NO_RUNTIME
+        );
+    }
+}
+
+/// Lets the current runtime's paused clock run again, at real speed from the virtual time
+/// it stands at (which may be ahead of `Instant::now()`). Does nothing if it is not paused.
+///
+/// # Panics
+///
+/// Panics outside an evloop runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// evloop::run(async {
+///     evloop::time::pause();
+///     evloop::time::advance(Duration::from_secs(5)).await;
+///     evloop::time::resume();
+///     let start = evloop::time::now();
+///     evloop::sleep(Duration::from_millis(2)).await; // real time again
+///     assert!(evloop::time::now() - start >= Duration::from_millis(2));
+/// });
+/// ```
+#[track_caller]
+pub fn resume() {
+    if crate::runtime::resume_clock().is_none() {
+        panic!("evloop::time::resume: {}", crate::runtime::NO_RUNTIME);
+    }
+}
+
+/// Moves the paused clock forward by `duration`, firing every timer due within it, in
+/// deadline order: the clock stops at each deadline, fires what is due, and lets the tasks
+/// it woke run (a yield) before it moves on. When it returns, the clock reads exactly
+/// `now() + duration` from when it was called, and the tasks woken by the last timers have
+/// had a turn.
+///
+/// # Panics
+///
+/// Panics outside an evloop runtime, or if the clock is not paused (call [`pause`] first,
+/// or build the runtime with `start_paused(true)`).
+///
+/// # Cancellation
+///
+/// Dropping it between steps leaves the clock where the last step put it.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// let rt = evloop::Runtime::builder().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let ticks = Rc::new(Cell::new(0));
+///     let counter = ticks.clone();
+///     evloop::spawn(async move {
+///         let mut every = evloop::interval(Duration::from_secs(1));
+///         loop {
+///             every.tick().await;
+///             counter.set(counter.get() + 1);
+///         }
+///     });
+///     evloop::yield_now().await; // the ticker starts: its first tick is at once
+///     evloop::time::advance(Duration::from_secs(10)).await;
+///     assert_eq!(ticks.get(), 11);
+/// });
+/// ```
+#[track_caller]
+pub fn advance(duration: Duration) -> impl Future<Output = ()> {
+    let location = std::panic::Location::caller();
+    async move { advance_from(location, duration).await }
+}
+
+async fn advance_from(location: &'static std::panic::Location<'static>, duration: Duration) {
+    let Some(target) = now().checked_add(duration) else {
+        panic!("evloop::time::advance (at {location}): {duration:?} overflows Instant");
+    };
+    loop {
+        let more = match crate::runtime::advance_clock(target) {
+            Some(Ok(more)) => more,
+            Some(Err(())) => panic!(
+                "evloop::time::advance (at {location}): the clock is not paused; call \
+                 evloop::time::pause() first, or build the runtime with \
+                 Builder::start_paused(true)"
+            ),
+            None => panic!(
+                "evloop::time::advance (at {location}): {}",
+                crate::runtime::NO_RUNTIME
+            ),
+        };
+        crate::yield_now().await; // the woken tasks run
+        if !more {
+            return;
+        }
+    }
+}
