@@ -98,6 +98,7 @@ pub mod runtime;
 pub mod signal;
 pub mod sync;
 pub mod task;
+pub mod testing;
 pub mod time;
 
 #[cfg(feature = "macros")]

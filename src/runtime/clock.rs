@@ -37,7 +37,10 @@ pub(crate) static VIRTUAL_TIME_USED: AtomicBool = AtomicBool::new(false);
 enum Mode {
     Real,
     Frozen(Instant),
-    Running { virtual_at: Instant, real_at: Instant },
+    Running {
+        virtual_at: Instant,
+        real_at: Instant,
+    },
 }
 
 /// Parks after which a loop that read no time refreshes its clock anyway.

@@ -65,6 +65,7 @@ pub use pool::{LoopContext, LoopPool, PoolError, run_per_core};
 pub use remote_join::RemoteJoinHandle;
 
 pub(crate) use blocking_pool::Lane;
+pub(crate) use builder::seed_from_env;
 pub(crate) use cell::poll_catching;
 pub(crate) use context::*;
 pub(crate) use doors::{ReactorHandle, TaskHost};

@@ -45,7 +45,10 @@ impl Shuffle {
 impl Core {
     /// The next task to poll in the seeded order: any queued one, drawn from the seed.
     pub(super) fn pop_seeded(&self) -> Option<TaskId> {
-        let shuffle = self.shuffle.as_ref().expect("a seeded loop has a generator");
+        let shuffle = self
+            .shuffle
+            .as_ref()
+            .expect("a seeded loop has a generator");
         self.tasks.borrow_mut().pop_any(|len| {
             // Multiply-shift: uniform enough for a queue length, no division.
             ((u128::from(shuffle.next()) * len as u128) >> 64) as usize

@@ -57,7 +57,11 @@ impl Core {
                 let waits_on_io = !grace.is_zero() && self.reactor.borrow().has_waiters();
                 let quiet = if busy {
                     // Rule 2: the clock stays.
-                    self.poll_io(Some(grace.max(Duration::from_millis(1))), false, &mut wakers);
+                    self.poll_io(
+                        Some(grace.max(Duration::from_millis(1))),
+                        false,
+                        &mut wakers,
+                    );
                     false
                 } else if waits_on_io {
                     // Rule 3.

@@ -45,7 +45,7 @@ mod sleep;
 mod timeout;
 pub(crate) mod wheel;
 
-pub use paused::{advance, now, pause, resume};
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use paused::{advance, now, pause, resume};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{TimeoutError, wait_for, wait_until};

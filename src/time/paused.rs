@@ -107,7 +107,8 @@ pub fn resume() {
 }
 
 /// Moves the paused clock forward by `duration`, firing every timer due within it, in
-/// deadline order: the clock stops at each deadline, fires what is due, and lets the tasks
+/// deadline order. The tasks already queued (just spawned, or woken) run first; then the
+/// clock stops at each deadline, fires what is due, and lets the tasks
 /// it woke run (a yield) before it moves on. When it returns, the clock reads exactly
 /// `now() + duration` from when it was called, and the tasks woken by the last timers have
 /// had a turn.
@@ -138,7 +139,6 @@ pub fn resume() {
 ///             counter.set(counter.get() + 1);
 ///         }
 ///     });
-///     evloop::yield_now().await; // the ticker starts: its first tick is at once
 ///     evloop::time::advance(Duration::from_secs(10)).await;
 ///     assert_eq!(ticks.get(), 11);
 /// });
@@ -153,6 +153,8 @@ async fn advance_from(location: &'static std::panic::Location<'static>, duration
     let Some(target) = now().checked_add(duration) else {
         panic!("evloop::time::advance (at {location}): {duration:?} overflows Instant");
     };
+    // Tasks already queued (just spawned, or woken) run first, and arm their timers.
+    crate::yield_now().await;
     loop {
         let more = match crate::runtime::advance_clock(target) {
             Some(Ok(more)) => more,
