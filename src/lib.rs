@@ -114,7 +114,7 @@ pub use join::{
 pub use runtime::{
     Handle, LoopContext, LoopPool, PoolError, RemoteJoinHandle, Runtime, run, run_per_core,
 };
-pub use task::{JoinError, JoinHandle, spawn, spawn_named, yield_now};
+pub use task::{ContextVar, JoinError, JoinHandle, spawn, spawn_named, yield_now};
 pub use time::{
     Interval, MissedTickBehavior, Sleep, TimeoutError, interval, interval_at, sleep, sleep_until,
     wait_for, wait_until,

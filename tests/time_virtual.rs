@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+use futures_util::io::AsyncReadExt;
 
 /// Runs `body` on a runtime built by `builder` (started paused), with a real-time watchdog:
 /// the test deadline of `support::run` would be virtual here, so a hang is caught by a
@@ -196,7 +196,7 @@ fn a_silent_peer_times_out_after_the_grace_period() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let ((result, virtual_elapsed), real) = run_paused(paused(), async move {
-        let mut stream = evloop::net::TcpStream::connect(addr).await.unwrap();
+        let stream = evloop::net::TcpStream::connect(addr).await.unwrap();
         let start = evloop::time::now();
         let mut byte = [0u8];
         let result = evloop::wait_for(Duration::from_secs(30), stream.read(&mut byte)).await;

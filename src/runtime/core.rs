@@ -96,6 +96,13 @@ pub(super) struct Core {
     budget: Cell<u32>,
     /// The seeded scheduling order's generator (`Builder::seed`); `None`: FIFO.
     pub(super) shuffle: Option<super::shuffle::Shuffle>,
+    /// Some task context variable was set on this runtime: spawns copy contexts from then on
+    /// (`task_context.rs`).
+    pub(super) contexts_used: Cell<bool>,
+    /// The context variables of the `block_on` future (tasks keep theirs in their slot).
+    pub(super) main_context: RefCell<Option<super::task_context::TaskContext>>,
+    /// `run_remote` runs spawns sent by other threads (they start with no context).
+    pub(super) running_remote: Cell<bool>,
     /// Reused buffers.
     pub(super) wakers: RefCell<Vec<Waker>>,
     remote: RefCell<Vec<Remote>>,
@@ -134,6 +141,9 @@ impl Core {
             raise_pending: Cell::new(false),
             budget: Cell::new(POLL_BUDGET),
             shuffle,
+            contexts_used: Cell::new(false),
+            main_context: RefCell::new(None),
+            running_remote: Cell::new(false),
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         }
@@ -144,6 +154,8 @@ impl Core {
     pub(super) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
         self.main_location.set(Location::caller());
+        self.running_remote.set(false);
+        self.begin_main_context();
         self.reraise_unhandled_panic();
         let mut future = pin!(future);
         let main_id = TaskId {
@@ -242,11 +254,7 @@ impl Core {
         let span = self.config.trace_polls.then(|| {
             let store = self.tasks.borrow();
             let meta = &store.get(id).expect("a running task keeps its slot").meta;
-            crate::debug::trace::poll_span(
-                meta.id,
-                meta.name.as_deref().map(|name| &**name),
-                meta.location,
-            )
+            crate::debug::trace::poll_span(meta.id, meta.name(), meta.location)
         });
         #[cfg(feature = "tracing")]
         let _entered = span.as_ref().map(tracing::Span::enter);
@@ -350,6 +358,12 @@ impl Core {
         F::Output: 'static,
     {
         let task: Pin<Box<dyn RawTask>> = Box::pin(TaskCell::new(future));
+        // The child's context variables: a copy of the spawner's (`task_context.rs`).
+        let context = if self.contexts_used.get() {
+            self.context_for_spawn()
+        } else {
+            None
+        };
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
         let spawned_ms = if self.config.debug {
@@ -358,11 +372,7 @@ impl Core {
         } else {
             self.clock.ms()
         };
-        let meta = TaskMeta {
-            id: public,
-            name: name.map(Box::new),
-            location,
-        };
+        let meta = TaskMeta::new(public, name, context, location);
         let id = store.insert(task, meta, spawned_ms);
         if self.config.debug {
             store.reset_busy(id.key as usize);
@@ -504,12 +514,14 @@ impl Core {
         let mut batch = std::mem::take(&mut *self.remote.borrow_mut());
         self.shared.take_queue(&mut batch);
         self.count_remote(batch.len());
+        self.running_remote.set(true);
         for remote in batch.drain(..) {
             match remote {
                 Remote::Wake(id) => self.wake_local(id),
                 Remote::Spawn(spawn) => spawn(),
             }
         }
+        self.running_remote.set(false);
         if batch.capacity() > shared::KEEP {
             batch = Vec::new(); // a burst: give the memory back
         }

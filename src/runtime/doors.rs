@@ -118,7 +118,7 @@ impl TaskHost {
         let store = self.core.tasks.borrow();
         let meta = store.get(id).map(|slot| &slot.meta);
         TaskDescription {
-            name: meta.and_then(|m| m.name.as_deref().map(|n| n.to_string())),
+            name: meta.and_then(|m| m.name().map(str::to_owned)),
             location: meta.map(|m| m.location),
             finished: store.is_finished(id),
         }

@@ -227,7 +227,7 @@ impl Core {
                 };
                 TaskSnapshot {
                     id: Id::new(slot.meta.id),
-                    name: slot.meta.name.as_deref().map(|name| name.to_string()),
+                    name: slot.meta.name().map(str::to_owned),
                     location: slot.meta.location,
                     state,
                     age: self.age(slot.spawned_ms, now),

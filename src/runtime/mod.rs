@@ -17,7 +17,8 @@
 //! * `introspect.rs`: snapshots, metrics and debug-mode reports.
 //! * `pool.rs`: [`LoopPool`] and [`run_per_core`]: one loop per thread.
 //! * `clock.rs`, `virtual_time.rs`: the loop's clock, and the paused loop's turn
-//!   (auto-advance, `advance`); `shuffle.rs`: the seeded scheduling order.
+//!   (auto-advance, `advance`); `shuffle.rs`: the seeded scheduling order;
+//!   `task_context.rs`: where context variables live, and how a spawn copies them.
 //!
 //! # Who may call whom
 //!
@@ -53,6 +54,7 @@ mod remote_join;
 mod shared;
 mod shuffle;
 mod store;
+mod task_context;
 mod virtual_time;
 mod waker;
 
@@ -71,4 +73,5 @@ pub(crate) use context::*;
 pub(crate) use doors::{ReactorHandle, TaskHost};
 pub(crate) use join_error::panic_message;
 pub(crate) use store::TaskId;
+pub(crate) use task_context::{context_get, context_set};
 pub(crate) use virtual_time::{advance_clock, loop_now, pause_clock, resume_clock};

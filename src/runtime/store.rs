@@ -48,6 +48,7 @@ use slab::Slab;
 
 use super::cell::RawTask;
 use super::id::Id;
+use super::task_context::TaskContext;
 use crate::debug::TaskInfo;
 
 /// Bits of a generation that fit in a waker (see `waker.rs`): 28, so a generation comes
@@ -98,20 +99,54 @@ pub(crate) struct Slot {
     pub(crate) meta: TaskMeta,
 }
 
-/// What a task is, for people: its id, name and where it was spawned.
+/// What a task is, for people: its id, name and where it was spawned; and its context
+/// variables.
 pub(crate) struct TaskMeta {
     pub(crate) id: u64,
-    /// Boxed twice so that unnamed tasks (the common case) keep the slot small.
-    pub(crate) name: Option<Box<Box<str>>>,
+    /// Boxed so that unnamed tasks without context variables (the common case) keep the
+    /// slot small.
+    pub(crate) extra: Option<Box<TaskExtra>>,
     pub(crate) location: &'static Location<'static>,
 }
 
+/// The rarer parts of a task's description.
+pub(crate) struct TaskExtra {
+    pub(crate) name: Option<Box<str>>,
+    /// Its context variables (`task_context.rs`); `None`: none set.
+    pub(crate) context: Option<TaskContext>,
+}
+
 impl TaskMeta {
+    /// The description of a new task; allocates only for a name or a context.
+    #[inline]
+    pub(crate) fn new(
+        id: u64,
+        name: Option<Box<str>>,
+        context: Option<TaskContext>,
+        location: &'static Location<'static>,
+    ) -> TaskMeta {
+        let extra = if name.is_none() && context.is_none() {
+            None
+        } else {
+            Some(Box::new(TaskExtra { name, context }))
+        };
+        TaskMeta {
+            id,
+            extra,
+            location,
+        }
+    }
+
+    /// Its name, if it was spawned with one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.extra.as_ref()?.name.as_deref()
+    }
+
     /// The public description of this task.
     pub(crate) fn info(&self) -> TaskInfo {
         TaskInfo {
             id: Some(Id::new(self.id)),
-            name: self.name.as_deref().map(|name| name.to_string()),
+            name: self.name().map(str::to_owned),
             location: self.location,
         }
     }
