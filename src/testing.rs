@@ -84,3 +84,31 @@ where
         }
     }
 }
+
+/// What a test body may return (for `#[evloop::test(seeds = N)]`): `()`, or a `Result`
+/// whose error fails the test.
+#[doc(hidden)]
+pub trait TestOutcome {
+    /// Panics on a failure.
+    fn check(self);
+}
+
+impl TestOutcome for () {
+    fn check(self) {}
+}
+
+impl<E: std::fmt::Debug> TestOutcome for Result<(), E> {
+    #[track_caller]
+    fn check(self) {
+        if let Err(err) = self {
+            panic!("the test returned an error: {err:?}");
+        }
+    }
+}
+
+/// Used by `#[evloop::test(seeds = N)]`: fails the test if `outcome` is an error.
+#[doc(hidden)]
+#[track_caller]
+pub fn __test_outcome(outcome: impl TestOutcome) {
+    outcome.check();
+}

@@ -28,7 +28,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Runs an `async fn` test on a fresh evloop runtime: `#[evloop::test]`, or
-/// `#[evloop::test(debug = true)]`. Documented on `evloop::test`.
+/// `#[evloop::test(start_paused, seeds = 100)]`. Documented on `evloop::test`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_or_error(args.into(), item.into(), Kind::Test).into()
@@ -67,11 +67,35 @@ impl Kind {
     }
 }
 
-/// The options an attribute accepts, as builder calls.
-fn options(args: TokenStream2, kind: Kind) -> syn::Result<Vec<TokenStream2>> {
+/// What the options of an attribute ask for.
+struct Options {
+    /// Builder calls (`.debug(true)`, `.seed(7)`...).
+    calls: Vec<TokenStream2>,
+    /// `seeds = N` (tests only): run the body under seeds `0..N`.
+    seeds: Option<syn::LitInt>,
+}
+
+/// The options, as `name = value` or a bare flag (`start_paused`).
+const OPTIONS: &str = "`debug = true|false`, `event_interval = N`, `start_paused = true|false`, \
+     `seed = N` and (tests) `seeds = N`";
+
+/// Parses the options an attribute accepts.
+fn options(args: TokenStream2, kind: Kind) -> syn::Result<Options> {
     let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args)?;
-    let mut calls = Vec::new();
+    let mut options = Options {
+        calls: Vec::new(),
+        seeds: None,
+    };
+    let mut seed_given = false;
     for meta in metas {
+        if let Meta::Path(path) = &meta {
+            if path.is_ident("start_paused") {
+                options
+                    .calls
+                    .push(quote_spanned!(path.span()=> .start_paused(true)));
+                continue;
+            }
+        }
         let Meta::NameValue(pair) = &meta else {
             return Err(syn::Error::new(
                 meta.span(),
@@ -91,8 +115,12 @@ fn options(args: TokenStream2, kind: Kind) -> syn::Result<Vec<TokenStream2>> {
             Expr::Lit(lit) => Some(&lit.lit),
             _ => None,
         };
+        let wrong = |what: &str| Err(syn::Error::new(value.span(), what.to_owned()));
         let call = match (name.as_str(), literal) {
             ("debug", Some(Lit::Bool(on))) => quote_spanned!(pair.span()=> .debug(#on)),
+            ("start_paused", Some(Lit::Bool(on))) => {
+                quote_spanned!(pair.span()=> .start_paused(#on))
+            }
             ("event_interval", Some(Lit::Int(n))) => {
                 if n.base10_parse::<u32>().map_or(true, |n| n == 0) {
                     return Err(syn::Error::new(
@@ -102,32 +130,51 @@ fn options(args: TokenStream2, kind: Kind) -> syn::Result<Vec<TokenStream2>> {
                 }
                 quote_spanned!(pair.span()=> .event_interval(#n))
             }
-            ("debug", _) => {
+            ("seed", Some(Lit::Int(n))) => {
+                if n.base10_parse::<u64>().is_err() {
+                    return wrong("`seed` takes a number (a u64)");
+                }
+                seed_given = true;
+                quote_spanned!(pair.span()=> .seed(#n))
+            }
+            ("seeds", Some(Lit::Int(n))) if kind == Kind::Test => {
+                if n.base10_parse::<u64>().map_or(true, |n| n == 0) {
+                    return wrong("`seeds` takes how many seeds to run, at least 1");
+                }
+                options.seeds = Some(n.clone());
+                continue;
+            }
+            ("seeds", _) if kind == Kind::Main => {
                 return Err(syn::Error::new(
-                    value.span(),
-                    "`debug` takes `true` or `false`",
+                    pair.path.span(),
+                    "`seeds = N` is for tests; a program runs once: use `seed = N`",
                 ));
             }
-            ("event_interval", _) => {
-                return Err(syn::Error::new(
-                    value.span(),
-                    "`event_interval` takes a number",
-                ));
+            ("debug" | "start_paused", _) => {
+                return wrong(&format!("`{name}` takes `true` or `false`"));
+            }
+            ("event_interval" | "seed" | "seeds", _) => {
+                return wrong(&format!("`{name}` takes a number"));
             }
             _ => {
                 return Err(syn::Error::new(
                     pair.path.span(),
                     format!(
-                        "{}: unknown option `{name}`; the options are `debug = true|false` and \
-                         `event_interval = N`",
+                        "{}: unknown option `{name}`; the options are {OPTIONS}",
                         kind.attribute()
                     ),
                 ));
             }
         };
-        calls.push(call);
+        options.calls.push(call);
     }
-    Ok(calls)
+    if options.seeds.is_some() && seed_given {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "`seed` and `seeds` together: `seed = N` replays one seed, `seeds = N` tries many",
+        ));
+    }
+    Ok(options)
 }
 
 fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<TokenStream2> {
@@ -158,7 +205,7 @@ fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<Tok
             format!("{} does not take generic functions", kind.attribute()),
         ));
     }
-    let calls = options(args, kind)?;
+    let Options { calls, seeds } = options(args, kind)?;
     let attrs = &function.attrs;
     let vis = &function.vis;
     let mut sync_signature = signature.clone();
@@ -178,6 +225,25 @@ fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<Tok
         Kind::Test => "evloop::test: could not build the runtime",
     };
     let span = Span::call_site();
+    if let Some(seeds) = seeds {
+        // A fresh runtime, and a fresh body, for each seed; an error fails the test by
+        // panicking (with the seed), so the test itself returns `()`.
+        sync_signature.output = syn::ReturnType::Default;
+        return Ok(quote_spanned! {span=>
+            #test_attr
+            #(#attrs)*
+            #vis #sync_signature {
+                ::evloop::testing::run_with_seeds(
+                    0..#seeds,
+                    || ::evloop::runtime::Builder::new() #(#calls)*,
+                    || async {
+                        let output: #output_type = async #body.await;
+                        ::evloop::testing::__test_outcome(output);
+                    },
+                )
+            }
+        });
+    }
     Ok(quote_spanned! {span=>
         #test_attr
         #(#attrs)*

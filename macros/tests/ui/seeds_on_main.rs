@@ -1,0 +1,2 @@
+#[evloop::main(seeds = 10)]
+async fn main() {}
