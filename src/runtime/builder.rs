@@ -516,7 +516,9 @@ impl Builder {
     /// the point); what a single future promises about its own children (`gather`) still
     /// does.
     ///
-    /// Without a seed (the default) the loop keeps its FIFO order and pays nothing. The
+    /// A seeded loop polls one task per turn (its `event_interval` is 1), which makes it
+    /// slower: it is a tool for tests. Without a seed (the default) the loop keeps its FIFO
+    /// order and pays one branch per turn. The
     /// environment variable `EVLOOP_SEED` seeds every runtime built without an explicit
     /// seed: the way to replay a failure that
     /// [`evloop::testing::run_with_seeds`](crate::testing::run_with_seeds) reported.
@@ -566,6 +568,10 @@ impl Builder {
         self.config.observe_polls = self.config.debug || self.config.trace_polls;
         if self.config.seed.is_none() {
             self.config.seed = seed_from_env()?;
+        }
+        if self.config.seed.is_some() {
+            // One poll per turn: each turn's pick is drawn from the seed (`shuffle.rs`).
+            self.config.event_interval = 1;
         }
         Runtime::from_config(self.config)
     }

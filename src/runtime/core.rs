@@ -167,40 +167,19 @@ impl Core {
         let waker = task_waker(self.tag, main_id);
         let mut cx = Context::from_waker(&waker);
         self.wake_local(main_id);
-        // The one branch the seeded order costs: a loop of its own, chosen per `block_on`.
-        if self.shuffle.is_some() {
-            self.run_loop::<F, true>(future.as_mut(), main_id, &mut cx)
-        } else {
-            self.run_loop::<F, false>(future.as_mut(), main_id, &mut cx)
-        }
-    }
-
-    /// The loop of `block_on`: polls queued tasks (FIFO, or in the seeded order if
-    /// `SEEDED`), parks, until the `block_on` future is ready.
-    #[inline(always)]
-    fn run_loop<F: Future, const SEEDED: bool>(
-        &self,
-        mut future: Pin<&mut F>,
-        main_id: TaskId,
-        cx: &mut Context<'_>,
-    ) -> F::Output {
         // Polls left before the loop must look at I/O and timers again.
         let mut budget = self.config.event_interval;
         loop {
             // The block_on future takes its turn in the run queue like any task (FIFO).
             while budget > 0 {
-                let next = if SEEDED {
-                    self.pop_seeded()
-                } else {
-                    self.tasks.borrow_mut().pop()
-                };
+                let next = self.tasks.borrow_mut().pop();
                 match next {
                     // A `block_on` future's id queued by an earlier call: not ours.
                     Some(id) if id.is_main() && id != main_id => {}
                     Some(id) if id.is_main() => {
                         self.main_woken.set(false);
                         self.budget.set(POLL_BUDGET);
-                        if let Poll::Ready(output) = self.poll_main(future.as_mut(), cx) {
+                        if let Poll::Ready(output) = self.poll_main(future.as_mut(), &mut cx) {
                             // Take what other threads sent even if this call never parked,
                             // so the inject queue does not wait for the next `block_on`.
                             self.run_remote();
@@ -358,12 +337,6 @@ impl Core {
         F::Output: 'static,
     {
         let task: Pin<Box<dyn RawTask>> = Box::pin(TaskCell::new(future));
-        // The child's context variables: a copy of the spawner's (`task_context.rs`).
-        let context = if self.contexts_used.get() {
-            self.context_for_spawn()
-        } else {
-            None
-        };
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
         let spawned_ms = if self.config.debug {
@@ -372,10 +345,16 @@ impl Core {
         } else {
             self.clock.ms()
         };
-        let meta = TaskMeta::new(public, name, context, location);
+        let meta = TaskMeta::new(public, name, location);
         let id = store.insert(task, meta, spawned_ms);
         if self.config.debug {
             store.reset_busy(id.key as usize);
+        }
+        // The child's context variables: a copy of the spawner's (`task_context.rs`), looked
+        // up only once some variable was set on this runtime.
+        if self.contexts_used.get() {
+            drop(store);
+            self.inherit_context(id);
         }
         (id, Id::new(public))
     }
@@ -419,10 +398,14 @@ impl Core {
     /// The loop's wait: polls the reactor (blocking until the next timer deadline if
     /// `may_block`), fires due timers, wakes their waiters and runs what other threads sent.
     fn park(&self, may_block: bool) {
-        if !self.clock.is_real() {
-            return self.park_virtual(may_block); // virtual time (`virtual_time.rs`)
+        if self.clock.is_real() {
+            self.park_real(may_block);
+        } else {
+            self.park_virtual(may_block); // virtual time (`virtual_time.rs`)
         }
-        self.park_real(may_block);
+        if self.shuffle.is_some() {
+            self.pick_seeded(); // the seeded order (`shuffle.rs`)
+        }
     }
 
     /// `park` with the real clock (or a virtual one that runs).

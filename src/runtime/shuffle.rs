@@ -2,13 +2,17 @@
 //!
 //! # Design
 //!
-//! A seeded loop (`core.rs`, `run_loop::<_, true>`) picks the next task to poll uniformly
-//! at random among every queued one (the urgent and the ordinary queue together), instead
-//! of the oldest. That covers both halves of the promise: the order of ready tasks, and the
-//! order in which simultaneous events (I/O readiness, timers due in the same turn) are
+//! A seeded loop polls one task per turn (`Builder::build` sets its `event_interval` to 1),
+//! and at the end of each park (`core.rs`) moves a task drawn uniformly at random among
+//! every queued one (the urgent and the ordinary queue together) to the front: that is the
+//! task polled next. That covers both halves of the promise: the order of ready tasks, and
+//! the order in which simultaneous events (I/O readiness, timers due in the same turn) are
 //! handled, since each of those only queues its task. Nothing else draws from the
 //! generator, so a program that makes the same calls in the same order sees the same
 //! picks: the seed replays the interleaving.
+//!
+//! Doing it at the park keeps the unseeded loop as it was: its only cost is one branch per
+//! park, none per poll or wake.
 //!
 //! The generator is SplitMix64: 64 bits of state, a handful of instructions per draw, and
 //! good enough statistics for picking among a few thousand queued tasks. It is not for
@@ -17,7 +21,6 @@
 use std::cell::Cell;
 
 use super::core::Core;
-use super::store::TaskId;
 
 /// A seeded pseudo-random sequence (SplitMix64). See the module docs.
 pub(super) struct Shuffle {
@@ -43,16 +46,18 @@ impl Shuffle {
 }
 
 impl Core {
-    /// The next task to poll in the seeded order: any queued one, drawn from the seed.
-    pub(super) fn pop_seeded(&self) -> Option<TaskId> {
+    /// Moves a queued task drawn from the seed to the front of the queue: the next to poll.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn pick_seeded(&self) {
         let shuffle = self
             .shuffle
             .as_ref()
             .expect("a seeded loop has a generator");
-        self.tasks.borrow_mut().pop_any(|len| {
+        self.tasks.borrow_mut().move_to_front(|len| {
             // Multiply-shift: uniform enough for a queue length, no division.
             ((u128::from(shuffle.next()) * len as u128) >> 64) as usize
-        })
+        });
     }
 }
 

@@ -117,22 +117,22 @@ pub(crate) struct TaskExtra {
 }
 
 impl TaskMeta {
-    /// The description of a new task; allocates only for a name or a context.
-    #[inline]
+    /// The description of a new task; allocates only for a name. (Context variables are
+    /// added by `Core::inherit_context`.)
+    #[inline(always)]
     pub(crate) fn new(
         id: u64,
         name: Option<Box<str>>,
-        context: Option<TaskContext>,
         location: &'static Location<'static>,
     ) -> TaskMeta {
-        let extra = if name.is_none() && context.is_none() {
-            None
-        } else {
-            Some(Box::new(TaskExtra { name, context }))
-        };
         TaskMeta {
             id,
-            extra,
+            extra: name.map(|name| {
+                Box::new(TaskExtra {
+                    name: Some(name),
+                    context: None,
+                })
+            }),
             location,
         }
     }
@@ -419,18 +419,21 @@ impl TaskStore {
             .or_else(|| self.run_queue.pop_front())
     }
 
-    /// Removes and returns the queued task at the index `pick(len)` (below `len`) of the
-    /// urgent queue followed by the ordinary one: the seeded order's pop. The last task
-    /// takes the picked one's place (order means nothing in a seeded loop).
-    pub(crate) fn pop_any(&mut self, pick: impl FnOnce(usize) -> usize) -> Option<TaskId> {
+    /// Moves the queued task at index `pick(len)` (below `len`) of the urgent queue followed
+    /// by the ordinary one to the front, where `pop` takes it next: the seeded order. The
+    /// front task takes the picked one's place (order means nothing in a seeded loop).
+    pub(crate) fn move_to_front(&mut self, pick: impl FnOnce(usize) -> usize) {
         let len = self.urgent.len() + self.run_queue.len();
         if len == 0 {
-            return None;
+            return;
         }
         let index = pick(len).min(len - 1);
-        match index.checked_sub(self.urgent.len()) {
-            None => self.urgent.swap_remove_back(index),
-            Some(index) => self.run_queue.swap_remove_back(index),
+        let picked = match index.checked_sub(self.urgent.len()) {
+            None => self.urgent.swap_remove_front(index),
+            Some(index) => self.run_queue.swap_remove_front(index),
+        };
+        if let Some(picked) = picked {
+            self.urgent.push_front(picked);
         }
     }
 

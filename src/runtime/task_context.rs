@@ -30,7 +30,7 @@ use std::rc::Rc;
 
 use super::context::with_current;
 use super::core::Core;
-use super::store::TaskExtra;
+use super::store::{TaskExtra, TaskId, TaskMeta};
 
 /// One context: (variable's address, value) pairs, shared until written.
 pub(crate) type TaskContext = Rc<Vec<(usize, Rc<dyn Any>)>>;
@@ -42,11 +42,25 @@ thread_local! {
 
 impl Core {
     /// The context a task spawned now starts with: the spawner's (shared until written).
-    pub(super) fn context_for_spawn(&self) -> Option<TaskContext> {
+    fn context_for_spawn(&self) -> Option<TaskContext> {
         if self.running_remote.get() {
             return None; // spawned by another thread
         }
         self.current_context()
+    }
+
+    /// Gives the task `child`, just spawned, a copy of its spawner's context. Out of line:
+    /// the spawn path only reads the flag that says whether to call this.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn inherit_context(&self, child: TaskId) {
+        let Some(context) = self.context_for_spawn() else {
+            return;
+        };
+        let mut store = self.tasks.borrow_mut();
+        if let Some(slot) = store.get_mut(child) {
+            extra_of(&mut slot.meta).context = Some(context);
+        }
     }
 
     /// The context of the `block_on` future that starts now: a copy of the thread's context
@@ -68,13 +82,7 @@ impl Core {
             Some(id) => {
                 let mut store = self.tasks.borrow_mut();
                 let slot = store.get_mut(id).expect("the running task keeps its slot");
-                let extra = slot.meta.extra.get_or_insert_with(|| {
-                    Box::new(TaskExtra {
-                        name: None,
-                        context: None,
-                    })
-                });
-                f(&mut extra.context)
+                f(&mut extra_of(&mut slot.meta).context)
             }
             None => f(&mut self.main_context.borrow_mut()),
         }
@@ -97,6 +105,16 @@ impl Core {
             None => self.main_context.borrow().clone(),
         }
     }
+}
+
+/// A task's `TaskExtra`, allocated on first use.
+fn extra_of(meta: &mut TaskMeta) -> &mut TaskExtra {
+    meta.extra.get_or_insert_with(|| {
+        Box::new(TaskExtra {
+            name: None,
+            context: None,
+        })
+    })
 }
 
 fn lookup(context: &TaskContext, key: usize) -> Option<Rc<dyn Any>> {
