@@ -53,6 +53,7 @@ fn without_a_seed_the_order_is_fifo_and_a_seed_replays_its_own_order() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // sockets
 fn simultaneous_timers_and_io_events_are_shuffled_by_the_seed() {
     // Four tasks wake on timers due at the same instant and four on datagrams that arrive
     // in one reactor turn: the seed decides who runs first.
@@ -175,6 +176,7 @@ fn run_with_seeds_finds_the_planted_bug_and_its_seed_replays_it() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // processes
 fn evloop_seed_replays_one_seed_in_a_child_process() {
     if std::env::var_os("EVLOOP_SEED").is_some() {
         return;

@@ -41,21 +41,23 @@ fn paused() -> evloop::runtime::Builder {
 
 #[test]
 fn an_hour_of_interval_ticks_runs_in_virtual_time_with_the_right_count() {
-    let ((ticks, virtual_elapsed), real) = run_paused(paused(), async {
+    // Under Miri (every poll ~1000x slower) a minute of ticks makes the same point.
+    let span = Duration::from_secs(if cfg!(miri) { 60 } else { 3600 });
+    let ((ticks, virtual_elapsed), real) = run_paused(paused(), async move {
         let start = evloop::time::now();
         let mut every = evloop::interval(Duration::from_secs(1));
         let mut ticks = 0u32;
-        while evloop::time::now() - start < Duration::from_secs(3600) {
+        while evloop::time::now() - start < span {
             every.tick().await;
             ticks += 1;
         }
         (ticks, evloop::time::now() - start)
     });
     // Ticks at 0 s, 1 s, ..., 3600 s.
-    assert_eq!(ticks, 3601);
-    assert_eq!(virtual_elapsed, Duration::from_secs(3600));
+    assert_eq!(u64::from(ticks), span.as_secs() + 1);
+    assert_eq!(virtual_elapsed, span);
     eprintln!("an hour of 1 s ticks took {real:?} of real time");
-    assert!(real < Duration::from_secs(3600), "took real time: {real:?}");
+    assert!(real < span, "took real time: {real:?}");
 }
 
 #[test]
@@ -165,6 +167,7 @@ fn echo_peer() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // sockets
 fn a_timeout_racing_a_socket_read_does_not_fire_while_the_reply_is_on_its_way() {
     let (addr, peer) = echo_peer();
     // A grace period far above any loopback round trip, so a loaded machine cannot make the
@@ -192,6 +195,7 @@ fn a_timeout_racing_a_socket_read_does_not_fire_while_the_reply_is_on_its_way() 
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // sockets
 fn a_silent_peer_times_out_after_the_grace_period() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

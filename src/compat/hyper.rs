@@ -309,6 +309,12 @@ impl hyper::rt::Timer for Timer {
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
         Box::pin(HyperSleep(crate::sleep_until(deadline)))
     }
+
+    /// The loop's clock ([`crate::time::now`]), so that hyper's deadlines follow a paused
+    /// clock in tests.
+    fn now(&self) -> Instant {
+        crate::time::now()
+    }
 }
 
 /// hyper's `Executor`: spawns the futures hyper hands it (HTTP/2 streams, client

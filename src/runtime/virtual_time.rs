@@ -68,9 +68,12 @@ impl Core {
                     let events = self.poll_io(Some(grace), false, &mut wakers);
                     events == 0 && !self.shared.is_notified()
                 } else {
-                    // Rule 4; events already waiting are taken first all the same.
+                    // Rule 4; events already waiting are taken first all the same. A job
+                    // that finished since `idle` was computed pushed its wake before the
+                    // pool counted it done, so `is_busy` seeing it done means the wake is
+                    // visible here: check again rather than jump past its result.
                     let events = self.poll_io(Some(Duration::ZERO), false, &mut wakers);
-                    events == 0
+                    events == 0 && !self.shared.is_notified()
                 };
                 if quiet {
                     self.clock.advance_to(deadline);
