@@ -7,8 +7,10 @@
 //! from its seed; [`run_with_seeds`] runs one test body under many seeds and, when one
 //! fails, says which seed replays it.
 //!
-//! Together with virtual time ([`crate::time::pause`]), a failing interleaving is replayed
-//! exactly: same seed, same order, same virtual timestamps.
+//! Together with virtual time ([`crate::time::pause`]), a failing interleaving of tasks and
+//! timers is replayed exactly: same seed, same order, same virtual timestamps. What comes
+//! from outside the loop (real sockets, other threads, blocking jobs) arrives when it
+//! arrives, so a body that depends on it replays only as far as that timing repeats.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};

@@ -220,3 +220,29 @@ fn values_are_dropped_with_their_task_and_when_replaced() {
     });
     assert_eq!(live.get(), 0);
 }
+
+static HANDLE: ContextVar<Rc<(evloop::JoinHandle<()>, Tracked)>> = ContextVar::new("handle");
+
+#[test]
+fn a_join_handle_kept_in_the_main_context_does_not_keep_the_runtime_alive() {
+    // The handle holds the runtime, the runtime holds the main context: the context must
+    // go when `block_on` ends, or neither is ever freed (nor the task's future).
+    let live = Rc::new(Cell::new(0));
+    let counter = live.clone();
+    let runtime = evloop::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let guard = Tracked::new(&counter);
+        let task = spawn(async move {
+            std::future::pending::<()>().await;
+            drop(guard);
+        });
+        HANDLE.set(Rc::new((task, Tracked::new(&counter))));
+    });
+    assert_eq!(
+        live.get(),
+        1,
+        "the pending task is still there, the context is gone"
+    );
+    drop(runtime);
+    assert_eq!(live.get(), 0, "the runtime (and its context) leaked");
+}

@@ -255,3 +255,64 @@ fn timer_wakes_run_before_the_clock_moves_on() {
     });
     assert_eq!(steps, (5, 10));
 }
+
+#[test]
+fn timers_years_away_fire_without_spinning_the_paused_loop() {
+    // Past the timer wheel's range (~795 days), entries wait in its top level and come back
+    // due at each turn of it: the paused clock must still move on.
+    const DAY: u64 = 86_400;
+    let (elapsed, _) = run_paused(paused(), async {
+        let start = evloop::time::now();
+        evloop::sleep(Duration::from_secs(10 * 365 * DAY)).await;
+        let slept = evloop::time::now() - start;
+        // An interval through `advance` across a wheel window's end.
+        let ticks = Rc::new(Cell::new(0u32));
+        let counter = ticks.clone();
+        evloop::spawn(async move {
+            let mut every = evloop::interval(Duration::from_secs(30 * DAY));
+            loop {
+                every.tick().await;
+                counter.set(counter.get() + 1);
+            }
+        });
+        evloop::time::advance(Duration::from_secs(3 * 360 * DAY)).await;
+        (slept, ticks.get())
+    });
+    assert!(elapsed.0 >= Duration::from_secs(10 * 365 * DAY));
+    assert!(elapsed.0 < Duration::from_secs(10 * 365 * DAY + 1));
+    assert_eq!(elapsed.1, 3 * 12 + 1);
+}
+
+#[test]
+fn advance_by_less_than_a_millisecond_keeps_later_timers_exact() {
+    let (fired, _) = run_paused(paused(), async {
+        evloop::time::advance(Duration::from_micros(500)).await;
+        let sleep = evloop::sleep(Duration::from_secs(1));
+        let waiter = evloop::spawn(sleep);
+        evloop::time::advance(Duration::from_secs(1)).await;
+        waiter.is_finished()
+    });
+    assert!(fired, "a sleep due within advance(1s) did not fire");
+}
+
+#[test]
+fn under_any_seed_advance_lets_woken_tasks_run_in_deadline_order() {
+    for seed in 0..20 {
+        let builder = paused().seed(seed);
+        let (fired, _) = run_paused(builder, async {
+            let start = evloop::time::now();
+            let fired = Rc::new(RefCell::new(Vec::new()));
+            for secs in [4u64, 2, 5, 1, 3] {
+                let fired = fired.clone();
+                evloop::spawn(async move {
+                    evloop::sleep(Duration::from_secs(secs)).await;
+                    fired.borrow_mut().push((secs, evloop::time::now() - start));
+                });
+            }
+            evloop::time::advance(Duration::from_secs(5)).await;
+            fired.take()
+        });
+        let expect: Vec<_> = (1..=5).map(|s| (s, Duration::from_secs(s))).collect();
+        assert_eq!(fired, expect, "seed {seed}");
+    }
+}

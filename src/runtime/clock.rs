@@ -16,7 +16,9 @@
 //!
 //! * **Real** (the default): the loop's time is `Instant::now()`.
 //! * **Frozen** at a virtual instant: time moves only when `advance` or the loop's
-//!   auto-advance (`core.rs`, `park_paused`) moves it, and never backwards.
+//!   auto-advance (`virtual_time.rs`, `park_virtual`) moves it, never backwards, and
+//!   always to a whole millisecond since `created` (the timer wheel's tick), so that a
+//!   timer due at or before the frozen time has always fired.
 //! * **Running** again after `resume`: virtual time goes on at real speed from where it was
 //!   frozen (`virtual_at + real_at.elapsed()`), so deadlines already computed keep their
 //!   meaning; it may then be ahead of (or behind) `Instant::now()`.
@@ -139,9 +141,7 @@ impl Clock {
         VIRTUAL_TIME_USED.store(true, Ordering::Relaxed);
         // Frozen on a whole millisecond since `created` (rounded up: time never goes back),
         // the timer wheel's tick, so that `advance(1s)` fires a timer armed for 1 s from now.
-        let since = self.read().saturating_duration_since(self.created);
-        let ms = since.as_nanos().div_ceil(1_000_000);
-        let at = self.created + Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX));
+        let at = self.whole_ms(self.read());
         self.mode.set(Mode::Frozen(at));
         self.is_real.set(false);
         self.saw(at);
@@ -157,16 +157,23 @@ impl Clock {
         }
     }
 
-    /// Moves a frozen clock forward to `to` (never backwards). Returns false if the clock is
-    /// not frozen.
+    /// Moves a frozen clock forward to `to` rounded up to a whole millisecond (never
+    /// backwards). Returns false if the clock is not frozen.
     pub(super) fn advance_to(&self, to: Instant) -> bool {
         let Mode::Frozen(at) = self.mode.get() else {
             return false;
         };
-        let to = to.max(at);
+        let to = self.whole_ms(to).max(at);
         self.mode.set(Mode::Frozen(to));
         self.saw(to);
         true
+    }
+
+    /// `t` rounded up to a whole millisecond since `created`.
+    pub(super) fn whole_ms(&self, t: Instant) -> Instant {
+        let since = t.saturating_duration_since(self.created);
+        let ms = since.as_nanos().div_ceil(1_000_000);
+        self.created + Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     }
 
     /// Records `now`, read by the caller, as the loop's time.

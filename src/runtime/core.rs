@@ -59,6 +59,15 @@ const NO_MAIN: TaskId = TaskId {
 /// Ready `JoinHandle`s one poll may consume before it must yield.
 const POLL_BUDGET: u32 = 128;
 
+/// Drops the `block_on` future's context variables when dropped (`task_context.rs`).
+struct EndMainContext<'a>(&'a Core);
+
+impl Drop for EndMainContext<'_> {
+    fn drop(&mut self) {
+        self.0.end_main_context();
+    }
+}
+
 /// One runtime's state. See the module docs for the rules.
 pub(super) struct Core {
     /// Unique among all runtimes ever created in this process.
@@ -156,6 +165,8 @@ impl Core {
         self.main_location.set(Location::caller());
         self.running_remote.set(false);
         self.begin_main_context();
+        // Its context goes when this `block_on` ends, however it ends.
+        let _main_context = EndMainContext(self);
         self.reraise_unhandled_panic();
         let mut future = pin!(future);
         let main_id = TaskId {
@@ -517,6 +528,7 @@ impl Core {
         let _enter = context::enter_for_shutdown(self.clone());
         drop(self.shared.close());
         self.report_pending_at_shutdown();
+        self.end_main_context();
         // Destructors of tasks may spawn new ones; give up after a bounded number of rounds.
         for _ in 0..64 {
             let slots = self.tasks.borrow_mut().drain();

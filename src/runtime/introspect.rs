@@ -192,7 +192,7 @@ impl Core {
         if !self.config.debug {
             return;
         }
-        let now = Instant::now();
+        let now = self.clock.read();
         let pending: Vec<DebugEvent> = self
             .tasks
             .borrow()
@@ -211,7 +211,7 @@ impl Core {
 
     /// A snapshot of every live task, in spawn order.
     pub(crate) fn snapshot(&self) -> Vec<TaskSnapshot> {
-        let now = Instant::now();
+        let now = self.clock.read();
         let store = self.tasks.borrow();
         let mut tasks: Vec<TaskSnapshot> = store
             .iter_keyed()

@@ -18,6 +18,9 @@
 //! * code outside any runtime: a thread-local;
 //! * a task spawned by another thread (`Handle::spawn`) starts with an empty context.
 //!
+//! The `block_on` future's context is dropped when its `block_on` ends, a task's with its
+//! slot.
+//!
 //! # Cost
 //!
 //! Nothing is read on the poll path: the task being polled is already known
@@ -61,6 +64,14 @@ impl Core {
         if let Some(slot) = store.get_mut(child) {
             extra_of(&mut slot.meta).context = Some(context);
         }
+    }
+
+    /// Drops the `block_on` future's context when its `block_on` ends (returns or unwinds):
+    /// its values may hold the runtime (a `JoinHandle` does), which would then never be
+    /// freed.
+    pub(super) fn end_main_context(&self) {
+        let context = self.main_context.take();
+        drop(context); // outside the borrow: values may run user code when dropped
     }
 
     /// The context of the `block_on` future that starts now: a copy of the thread's context
@@ -130,6 +141,10 @@ fn write(
     key: usize,
     value: Option<Rc<dyn Any>>,
 ) -> Option<Rc<dyn Any>> {
+    let unset = |map: &TaskContext| map.iter().all(|(k, _)| *k != key);
+    if value.is_none() && context.as_ref().is_none_or(unset) {
+        return None; // removing what is not set: no copy, no allocation
+    }
     let map = Rc::make_mut(context.get_or_insert_with(Default::default));
     let index = map.iter().position(|(k, _)| *k == key);
     match (index, value) {

@@ -64,9 +64,22 @@ impl Core {
                     );
                     false
                 } else if waits_on_io {
-                    // Rule 3.
-                    let events = self.poll_io(Some(grace), false, &mut wakers);
-                    events == 0 && !self.shared.is_notified()
+                    // Rule 3: a whole grace period of real time with no event (a poll that
+                    // returns early, interrupted by a signal, waits again for the rest).
+                    let until = Instant::now() + grace;
+                    loop {
+                        let events = self.poll_io(
+                            Some(until.saturating_duration_since(Instant::now())),
+                            false,
+                            &mut wakers,
+                        );
+                        if events > 0 || self.shared.is_notified() {
+                            break false;
+                        }
+                        if Instant::now() >= until {
+                            break true;
+                        }
+                    }
                 } else {
                     // Rule 4; events already waiting are taken first all the same. A job
                     // that finished since `idle` was computed pushed its wake before the
@@ -76,7 +89,7 @@ impl Core {
                     events == 0 && !self.shared.is_notified()
                 };
                 if quiet {
-                    self.clock.advance_to(deadline);
+                    self.clock.advance_to(self.next_stop(deadline));
                 }
             }
         }
@@ -85,25 +98,53 @@ impl Core {
         self.run_remote();
     }
 
+    /// Where the frozen clock goes to reach the timer due at `deadline`: there, or, if the
+    /// wheel reports a deadline the clock already reached (an entry parked past the end of
+    /// the wheel's range comes back due at each of its turns), one millisecond on, so that
+    /// the clock always moves and the loop cannot spin in place.
+    fn next_stop(&self, deadline: Instant) -> Instant {
+        let now = self.clock.read();
+        if deadline > now {
+            deadline
+        } else {
+            now + Duration::from_millis(1)
+        }
+    }
+
     /// One step of `advance`: moves the frozen clock to the earliest timer due by `target`
-    /// (or to `target` if none is) and fires what is due. `Ok(true)` if it stopped at a
-    /// timer before `target` (call again after the woken tasks ran), `Err` if the clock is
-    /// not frozen.
-    fn advance_step(&self, target: Instant) -> Result<bool, ()> {
+    /// (or to `target` if none is) and fires what is due; unless tasks are still queued
+    /// and `force` is false (they run first). `Err` if the clock is not frozen.
+    fn advance_step(&self, target: Instant, force: bool) -> Result<Step, ()> {
         if !self.clock.is_paused() {
             return Err(());
         }
+        if !force && !self.tasks.borrow().is_idle() {
+            return Ok(Step::Busy);
+        }
         let next = self.timers.borrow_mut().next_deadline();
-        let (to, more) = match next {
-            Some((deadline, _)) if deadline < target => (deadline, true),
-            _ => (target, false),
+        let (to, step) = match next {
+            Some((deadline, _)) if deadline < target => {
+                (self.next_stop(deadline).min(target), Step::Stopped)
+            }
+            _ => (target, Step::Done),
         };
         self.clock.advance_to(to);
         let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
         self.fire_timers(&mut wakers);
         *self.wakers.borrow_mut() = wakers;
-        Ok(more)
+        Ok(step)
     }
+}
+
+/// What one step of `advance` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Tasks are still queued: the clock did not move.
+    Busy,
+    /// The clock stopped at a timer before the target.
+    Stopped,
+    /// The clock reached the target.
+    Done,
 }
 
 /// The loop's time: the current runtime's virtual clock if it ever paused, else (and
@@ -128,7 +169,7 @@ pub(crate) fn resume_clock() -> Option<()> {
 }
 
 /// One step of `advance` on the current runtime: `None` outside a runtime, `Some(Err)` if
-/// its clock is not paused, else whether to step again (see `Core::advance_step`).
-pub(crate) fn advance_clock(target: Instant) -> Option<Result<bool, ()>> {
-    with_current(|core| core.advance_step(target))
+/// its clock is not paused (see `Core::advance_step`).
+pub(crate) fn advance_clock(target: Instant, force: bool) -> Option<Result<Step, ()>> {
+    with_current(|core| core.advance_step(target, force))
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 /// A variable whose value belongs to the running task and is inherited by the tasks it
@@ -13,7 +14,8 @@ use std::task::{Context, Poll};
 /// line of one request carries, across `spawn`, `gather` and `TaskGroup`, without passing
 /// it through every call.
 ///
-/// Declare it as a `static`; each task (and the `block_on` future) has its own value:
+/// Declare it as a `static` (a `const` does not compile: each use would be a new variable);
+/// each task (and the `block_on` future) has its own value:
 ///
 /// * a task spawned while a value is set starts with that value (the context is copied at
 ///   spawn, as asyncio copies it at `create_task`); later changes in the parent do not
@@ -22,7 +24,10 @@ use std::task::{Context, Poll};
 ///   context: use [`scope`](Self::scope) to give one of them its own value;
 /// * the `block_on` future starts with a copy of the value set on this thread outside the
 ///   runtime; a task spawned by another thread (`Handle::spawn`) starts with none;
-///   `spawn_blocking` closures run on other threads and see none.
+///   `spawn_blocking` closures run on other threads and see that thread's own context
+///   (empty unless set there);
+/// * the destructors of a cancelled task's future run in the context of whatever cancelled
+///   it (the aborting task, or the `block_on` future).
 ///
 /// Values are `Clone`d out by [`get`](Self::get), so a large value is best kept in an `Rc`
 /// or `Arc`. Runtimes where no variable is ever set pay nothing for this: no lookup at
@@ -56,8 +61,15 @@ use std::task::{Context, Poll};
 #[doc(alias = "task_local")]
 pub struct ContextVar<T: 'static> {
     name: &'static str,
+    /// A process-unique key, given on first use (0: not yet). Being interior-mutable, it
+    /// also keeps a `const` from being promoted to a `'static` copy per use: a variable
+    /// must be a `static`.
+    key: AtomicUsize,
     _value: PhantomData<fn(T) -> T>,
 }
+
+/// The last key given to a context variable.
+static LAST_KEY: AtomicUsize = AtomicUsize::new(0);
 
 impl<T: Clone + 'static> ContextVar<T> {
     /// A variable named `name` (for `Debug` output), unset in every context.
@@ -71,6 +83,7 @@ impl<T: Clone + 'static> ContextVar<T> {
     pub const fn new(name: &'static str) -> ContextVar<T> {
         ContextVar {
             name,
+            key: AtomicUsize::new(0),
             _value: PhantomData,
         }
     }
@@ -150,7 +163,8 @@ impl<T: Clone + 'static> ContextVar<T> {
 
     /// Runs `future` with the variable set to `value`: while it is polled (and in the tasks
     /// it spawns) the variable reads `value`; between its polls, the surrounding code sees
-    /// its own value again. Changes `future` makes with `set` stay inside the scope.
+    /// its own value again. Changes `future` makes to this variable with `set` stay inside
+    /// the scope (changes to other variables are made in the surrounding context).
     ///
     /// # Examples
     ///
@@ -178,9 +192,20 @@ impl<T: Clone + 'static> ContextVar<T> {
         }
     }
 
-    /// The variable's identity: the address of its `static`.
+    /// The variable's identity: a key unique in the process, given on first use.
     fn key(&'static self) -> usize {
-        self as *const Self as usize
+        let key = self.key.load(Ordering::Relaxed);
+        if key != 0 {
+            return key;
+        }
+        let fresh = LAST_KEY.fetch_add(1, Ordering::Relaxed) + 1;
+        match self
+            .key
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh,
+            Err(first) => first, // another thread gave it one first
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Virtual time for tests: `now`, `pause`, `resume`, `advance`.
 
 use std::future::Future;
+
+use crate::runtime::Step;
 use std::time::{Duration, Instant};
 
 /// The loop's time: what `sleep`, `interval` and `wait_for` measure their deadlines from.
@@ -50,6 +52,10 @@ pub fn now() -> Instant {
 ///
 /// With no timer armed there is nothing to jump to: the loop waits for an event as a real
 /// one does. Pausing a paused clock does nothing.
+///
+/// A blocking job that waits for something only a timer will bring (a `spawn_blocking`
+/// closure blocked on a channel that a sleeping task feeds) holds the clock for good: the
+/// test hangs. Give such a job a real-time bound, or send from a task that is not timed.
 ///
 /// # Panics
 ///
@@ -109,9 +115,12 @@ pub fn resume() {
 /// Moves the paused clock forward by `duration`, firing every timer due within it, in
 /// deadline order. The tasks already queued (just spawned, or woken) run first; then the
 /// clock stops at each deadline, fires what is due, and lets the tasks
-/// it woke run (a yield) before it moves on. When it returns, the clock reads exactly
-/// `now() + duration` from when it was called, and the tasks woken by the last timers have
-/// had a turn.
+/// it woke run before it moves on. When it returns, the clock reads `now() + duration`
+/// from when it was called (rounded up to a whole millisecond: a paused clock moves in the
+/// timer wheel's ticks), and the tasks woken by the last timers have had a turn.
+///
+/// Tasks that keep waking themselves (a `yield_now` loop) do not hold the clock forever:
+/// after 1,000 turns with tasks still queued it moves on regardless.
 ///
 /// # Panics
 ///
@@ -155,9 +164,12 @@ async fn advance_from(location: &'static std::panic::Location<'static>, duration
     };
     // Tasks already queued (just spawned, or woken) run first, and arm their timers.
     crate::yield_now().await;
+    // Steps that found tasks still queued, in a row; past `MAX_WAITS` (tasks that keep
+    // waking themselves), the clock moves on regardless.
+    let mut waited = 0u32;
     loop {
-        let more = match crate::runtime::advance_clock(target) {
-            Some(Ok(more)) => more,
+        let step = match crate::runtime::advance_clock(target, waited >= MAX_WAITS) {
+            Some(Ok(step)) => step,
             Some(Err(())) => panic!(
                 "evloop::time::advance (at {location}): the clock is not paused; call \
                  evloop::time::pause() first, or build the runtime with \
@@ -168,9 +180,21 @@ async fn advance_from(location: &'static std::panic::Location<'static>, duration
                 crate::runtime::NO_RUNTIME
             ),
         };
-        crate::yield_now().await; // the woken tasks run
-        if !more {
-            return;
+        waited = if step == Step::Busy { waited + 1 } else { 0 };
+        crate::yield_now().await; // the woken (or still queued) tasks run
+        if step == Step::Done {
+            break;
         }
     }
+    // The tasks the last timers woke run before `advance` returns (under a seed, the
+    // advancing task may be picked before them).
+    for _ in 0..MAX_WAITS {
+        if crate::runtime::advance_clock(target, false) != Some(Ok(Step::Busy)) {
+            return;
+        }
+        crate::yield_now().await;
+    }
 }
+
+/// Turns `advance` waits for queued tasks before it moves the clock anyway.
+const MAX_WAITS: u32 = 1000;
