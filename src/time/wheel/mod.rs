@@ -25,9 +25,11 @@
 //! # Costs
 //!
 //! Insert and cancel are O(1): a slab allocation and an intrusive doubly-linked-list link /
-//! unlink. Finding the next deadline scans one bitmap per level (64 words at most for
-//! level 0). Each entry
-//! cascades at most once per level.
+//! unlink. Finding the next deadline is a few bit operations per level: each level keeps a
+//! bitmap of its occupied slots and a summary word of the bitmap's non-zero words
+//! (`level.rs`); it used to scan up to 64 words for level 0, at every loop turn with timers
+//! armed (5% of the instructions of a hello-world HTTP server with per-request deadlines).
+//! Each entry cascades at most once per level.
 //!
 //! # Precision contract
 //!
