@@ -6,6 +6,9 @@
 #
 #   benches/compare/instructions.sh            # builds the compare bench, prints the table
 #
+# Columns: evloop, tokio's current-thread runtime (+ LocalSet), smol's LocalExecutor, and
+# (echo only) the hand-written mio loop of benches/net/raw_mio.rs.
+#
 # Needs valgrind (Debian: valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,18 +17,27 @@ bin=$(cargo bench --bench compare --no-run --message-format=json 2>/dev/null \
     | grep -o '"executable":"[^"]*compare-[^"]*"' | head -1 | cut -d'"' -f4)
 [ -x "$bin" ] || { echo "could not build the compare bench"; exit 1; }
 count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 | awk '/Collected/ {print $4}'; }
-per_op() { # name small large -- command prefix
-    local name=$1 small=$2 large=$3; shift 3
-    local a b
-    a=$(count "$@" "$small"); b=$(count "$@" "$large")
-    printf '| %s | %s |\n' "$name" "$(( (b - a) / (large - small) ))"
+# One row: the workload at two sizes on each runtime; instructions per operation.
+per_op() { # label workload small large
+    local label=$1 workload=$2 small=$3 large=$4 row a b
+    row="| $label |"
+    for rt in evloop tokio smol; do
+        a=$(count "$bin" --workload "$workload" "$small" "$rt")
+        b=$(count "$bin" --workload "$workload" "$large" "$rt")
+        row="$row $(( (b - a) / (large - small) )) |"
+    done
+    echo "$row —  |"
 }
-echo "| per operation (evloop) | instructions |"
-echo "|---|---:|"
-per_op "spawn + join a trivial task" 20000 40000 "$bin" --workload spawn_join
-per_op "yield_now" 200000 400000 "$bin" --workload yield
-per_op "ping-pong message (2 wakes, 2 polls)" 100000 200000 "$bin" --workload ping_pong
-per_op "wait_for on a ready future" 100000 200000 "$bin" --workload timeout_ready
-per_op "wait_for, timer armed and cancelled" 50000 100000 "$bin" --workload timeout_cancelled
-a=$(count "$bin" --echo evloop 64 500); b=$(count "$bin" --echo evloop 64 1500)
-printf '| TCP echo round trip (64 connections) | %s |\n' "$(( (b - a) / 64000 ))"
+echo "| per operation (user-space instructions, callgrind) | evloop | tokio | smol | raw mio |"
+echo "|---|---:|---:|---:|---:|"
+per_op "spawn + join a trivial task" spawn_join 20000 40000
+per_op "yield_now" yield 200000 400000
+per_op "ping-pong message (2 wakes, 2 polls)" ping_pong 100000 200000
+per_op "wait_for on a ready future" timeout_ready 100000 200000
+per_op "wait_for, timer armed and cancelled" timeout_cancelled 50000 100000
+row="| TCP echo round trip (64 connections) |"
+for rt in evloop tokio smol raw-mio; do
+    a=$(count "$bin" --echo "$rt" 64 500); b=$(count "$bin" --echo "$rt" 64 1500)
+    row="$row $(( (b - a) / 64000 )) |"
+done
+echo "$row"

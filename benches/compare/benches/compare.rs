@@ -29,7 +29,11 @@
 //! File I/O (`benches/fs/`, `--fs [DIR]`, not in the default run: it writes 1 GiB): evloop::fs
 //! vs tokio::fs, 1 GiB in 64 KiB chunks and 10,000 small files.
 //!
-//! `EVLOOP_BENCH_ONLY=core` or `=net` runs one half. `wrk`, `strace` and `taskset` come
+//! Scale (`benches/scale/`): resident memory per idle task (1,000,000 on a 1 h sleep) and
+//! per idle TCP connection (5,000, a 4 KiB read buffer each), and the accept rate of a
+//! burst of 10,000 connects, each measured in a child process of its own (3 runs, median).
+//!
+//! `EVLOOP_BENCH_ONLY=core`, `=net` or `=scale` runs one part. `wrk`, `strace` and `taskset` come
 //! from Debian's `wrk`, `strace` and `util-linux`; a missing tool skips its row.
 //!
 //! Each timed workload runs `EVLOOP_BENCH_RUNS` times (default 7) per runtime, interleaved,
@@ -44,6 +48,8 @@ mod common;
 mod fs;
 #[path = "net/mod.rs"]
 mod net;
+#[path = "scale/mod.rs"]
+mod scale;
 
 use std::io::{IsTerminal, Write};
 use std::process::Command;
@@ -64,28 +70,41 @@ fn number<T: std::str::FromStr>(arg: Option<&String>, usage: &str) -> T {
     arg.and_then(|n| n.parse().ok()).expect(usage)
 }
 
-/// `<bench> --workload NAME N`: runs one scheduler workload on evloop only, sized `N`, and
-/// exits; for instruction counts per operation (`valgrind --tool=callgrind`, run at two
-/// sizes and subtracted, so that setup and teardown cancel out). Names: `spawn_join`,
-/// `yield` (100 tasks × N/100 yields), `ping_pong`, `timeout_ready`, `timeout_cancelled`.
+/// `<bench> --workload NAME N [RUNTIME]`: runs one scheduler workload sized `N` on evloop
+/// (or on `tokio` or `smol`) and exits; for instruction counts per operation
+/// (`instructions.sh`: `valgrind --tool=callgrind`, run at two sizes and subtracted, so
+/// that setup and teardown cancel out). Names: `spawn_join`, `yield` (100 tasks × N/100
+/// yields), `ping_pong`, `timeout_ready`, `timeout_cancelled`.
 fn workload_mode() -> bool {
     let Some(args) = flag_args("--workload") else {
         return false;
     };
+    let usage = "usage: --workload NAME N [evloop|tokio|smol]";
     let name = args.first().map_or("", String::as_str);
-    let n: u64 = number(args.get(1), "usage: --workload NAME N");
-    let sum = Evloop::block_on(async move {
-        match name {
-            "spawn_join" => common::spawn_join::<Evloop>(n).await,
-            "yield" => common::yield_many::<Evloop>(100, n / 100).await,
-            "ping_pong" => common::ping_pong::<Evloop>(n).await,
-            "timeout_ready" => common::timeout_ready::<Evloop>(n).await,
-            "timeout_cancelled" => common::timeout_cancelled::<Evloop>(n).await,
-            other => panic!("unknown workload {other:?}"),
-        }
-    });
+    let n: u64 = number(args.get(1), usage);
+    let sum = match args.get(2).map_or("evloop", String::as_str) {
+        "evloop" => run_workload::<Evloop>(name, n),
+        "tokio" => run_workload::<Tokio>(name, n),
+        "smol" => run_workload::<Smol>(name, n),
+        _ => panic!("{usage}"),
+    };
     println!("{name} {n}: {sum}");
     true
+}
+
+/// One scheduler workload by name, on runtime `R`.
+fn run_workload<R: Rt>(name: &str, n: u64) -> u64 {
+    let name = name.to_owned();
+    R::block_on(async move {
+        match name.as_str() {
+            "spawn_join" => common::spawn_join::<R>(n).await,
+            "yield" => common::yield_many::<R>(100, n / 100).await,
+            "ping_pong" => common::ping_pong::<R>(n).await,
+            "timeout_ready" => common::timeout_ready::<R>(n).await,
+            "timeout_cancelled" => common::timeout_cancelled::<R>(n).await,
+            other => panic!("unknown workload {other:?}"),
+        }
+    })
 }
 
 /// `<bench> --cross-loop N`: two evloop loops on two threads (`run_per_core`); loop 0
@@ -266,6 +285,7 @@ fn main() {
         || fine_timers_mode()
         || serve_hyper_mode()
         || fs::fs_mode()
+        || scale::child_mode()
     {
         return;
     }
@@ -287,11 +307,15 @@ fn main() {
 
     print_header(scale, runs);
     let only = std::env::var("EVLOOP_BENCH_ONLY").unwrap_or_default();
-    if only != "net" {
+    if only != "net" && only != "scale" {
         core_table(&sizes, runs, sleep_tasks);
     }
-    if only != "core" {
+    if only != "core" && only != "scale" {
         net_table(scale);
+    }
+    if only.is_empty() || only == "scale" {
+        out("\n");
+        out(&scale::table(scale, runs.min(3)));
     }
 }
 
