@@ -198,56 +198,50 @@ fn thread_cpu() -> Duration {
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
+/// Accepts (and drops) `n` connections with `accept` while a paced burst connects to
+/// `addr`; returns the loop thread's CPU time from the first accept to the last.
+async fn accept_burst<T, Fut>(
+    addr: SocketAddr,
+    n: usize,
+    mut accept: impl FnMut() -> Fut,
+) -> Duration
+where
+    Fut: std::future::Future<Output = std::io::Result<T>>,
+{
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let burst = connect_burst(addr, n, accepted.clone());
+    let mut first = None;
+    for _ in 0..n {
+        drop(accept().await.expect("accept"));
+        accepted.fetch_add(1, Ordering::Release);
+        first.get_or_insert_with(thread_cpu);
+    }
+    burst.join().expect("the connecting thread");
+    thread_cpu() - first.expect("at least one accept")
+}
+
 /// Connections accepted per second of the loop thread's CPU time on `runtime`, from a
 /// burst of `n` connects (the wall-clock rate is the client's: one thread connecting).
 fn accept_rate(runtime: &str, n: usize) -> f64 {
-    let elapsed = match runtime {
+    let cpu = match runtime {
         "evloop" => Evloop::block_on(async {
             let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let accepted = Arc::new(AtomicUsize::new(0));
-            let burst = connect_burst(listener.local_addr().unwrap(), n, accepted.clone());
-            let mut first = None;
-            for _ in 0..n {
-                drop(listener.accept().await.unwrap());
-                accepted.fetch_add(1, Ordering::Release);
-                first.get_or_insert_with(thread_cpu);
-            }
-            burst.join().unwrap();
-            thread_cpu() - first.unwrap()
+            let addr = listener.local_addr().unwrap();
+            accept_burst(addr, n, || listener.accept()).await
         }),
         "tokio" => tokio_block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let accepted = Arc::new(AtomicUsize::new(0));
-            let burst = connect_burst(listener.local_addr().unwrap(), n, accepted.clone());
-            let mut first = None;
-            for _ in 0..n {
-                drop(listener.accept().await.unwrap());
-                accepted.fetch_add(1, Ordering::Release);
-                first.get_or_insert_with(thread_cpu);
-            }
-            burst.join().unwrap();
-            thread_cpu() - first.unwrap()
+            let addr = listener.local_addr().unwrap();
+            accept_burst(addr, n, || listener.accept()).await
         }),
         "smol" => Smol::block_on(async {
             let listener = Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
-            let accepted = Arc::new(AtomicUsize::new(0));
-            let burst = connect_burst(
-                listener.get_ref().local_addr().unwrap(),
-                n,
-                accepted.clone(),
-            );
-            let mut first = None;
-            for _ in 0..n {
-                drop(listener.accept().await.unwrap());
-                accepted.fetch_add(1, Ordering::Release);
-                first.get_or_insert_with(thread_cpu);
-            }
-            burst.join().unwrap();
-            thread_cpu() - first.unwrap()
+            let addr = listener.get_ref().local_addr().unwrap();
+            accept_burst(addr, n, || listener.accept()).await
         }),
         other => panic!("unknown runtime {other:?}"),
     };
-    (n - 1) as f64 / elapsed.as_secs_f64()
+    (n - 1) as f64 / cpu.as_secs_f64()
 }
 
 /// `<bench> --scale-child KIND RUNTIME N`: one measurement, printed as a number; `KIND` is
