@@ -26,7 +26,6 @@ use std::io;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
-use evloop::signal::{SignalKind, signal};
 use server::{Connections, Limits, Options, write_within};
 
 /// Port when none is given on the command line.
@@ -65,10 +64,7 @@ async fn listen(options: Options) -> io::Result<()> {
     let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
     // Listen for the signals before announcing the server: from here on, they start a
     // graceful shutdown instead of killing the process.
-    let mut signals = (
-        signal(SignalKind::interrupt())?,
-        signal(SignalKind::terminate())?,
-    );
+    let mut signals = server::stop_signals()?;
     println!("listening on {}", listener.local_addr()?);
 
     let connections = Connections::new(limits.max_connections);

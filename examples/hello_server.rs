@@ -51,7 +51,6 @@ use std::time::{Duration, Instant};
 
 use evloop::Either;
 use evloop::net::{ListenOptions, TcpListener, TcpStream};
-use evloop::signal::{SignalKind, signal};
 use evloop::sync::Event;
 use server::{Connections, Limits, Options, linger_close, write_within};
 
@@ -335,10 +334,7 @@ async fn listen(options: Options, loop_index: usize) -> io::Result<()> {
     let listener = bind(&options, loop_index).await?;
     // Listen for the signals before announcing the server: from here on, Ctrl-C and
     // `kill` start a graceful shutdown instead of killing the process.
-    let mut signals = (
-        signal(SignalKind::interrupt())?,
-        signal(SignalKind::terminate())?,
-    );
+    let mut signals = server::stop_signals()?;
     if loop_index == 0 {
         println!("listening on http://{}", listener.local_addr()?);
     }

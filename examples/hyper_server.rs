@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 use evloop::Either;
 use evloop::compat::hyper::{Executor, Io, Timer};
 use evloop::net::TcpStream;
-use evloop::signal::{SignalKind, signal};
 use hyper::body::Incoming;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper::{Request, Response};
@@ -177,10 +176,7 @@ async fn serve(stream: TcpStream, limits: Limits, h2: bool, stopping: Rc<evloop:
 async fn listen(options: Options, h2: bool) -> io::Result<()> {
     let limits = options.limits;
     let listener = evloop::net::TcpListener::bind((options.host.as_str(), options.port)).await?;
-    let mut signals = (
-        signal(SignalKind::interrupt())?,
-        signal(SignalKind::terminate())?,
-    );
+    let mut signals = server::stop_signals()?;
     println!("listening on {}", listener.local_addr()?);
     let connections = Connections::new(limits.max_connections);
     let stopping = connections.stopping();

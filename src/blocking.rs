@@ -54,35 +54,40 @@ impl<T> Blocking<T> {
     /// Registers `cx`'s waker for the outcome without taking it; true if the outcome is
     /// already there (then nothing is registered).
     pub(crate) fn register(&self, cx: &Context<'_>) -> bool {
-        let mut cell = self
-            .cell
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cell = self.lock();
         if cell.result.is_some() {
             return true;
         }
-        match &cell.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => cell.waker = Some(cx.waker().clone()),
-        }
+        cell.set_waker(cx.waker());
         false
     }
 
     /// The call's outcome once it has one (a panic as `Err`); registers the waker until then.
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<std::thread::Result<T>> {
-        let mut cell = self
-            .cell
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cell = self.lock();
         match cell.result.take() {
             Some(outcome) => Poll::Ready(outcome),
             None => {
-                match &cell.waker {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => cell.waker = Some(cx.waker().clone()),
-                }
+                cell.set_waker(cx.waker());
                 Poll::Pending
             }
+        }
+    }
+
+    /// The result cell (consistent even if a thread panicked while holding it).
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cell<T>> {
+        self.cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl<T> Cell<T> {
+    /// Keeps the stored waker if it wakes the same task, else stores a clone of `waker`.
+    fn set_waker(&mut self, waker: &Waker) {
+        match &self.waker {
+            Some(stored) if stored.will_wake(waker) => {}
+            _ => self.waker = Some(waker.clone()),
         }
     }
 }

@@ -236,17 +236,11 @@ fn evloop_debug_environment_variable_turns_debug_mode_on() {
         return;
     }
     let run = |debug: &str| {
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "evloop_debug_environment_variable_turns_debug_mode_on",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("EVLOOP_DEBUG_CHILD", "1")
-            .env("EVLOOP_DEBUG", debug)
-            .output()
-            .unwrap()
+        support::child::rerun_test(
+            "evloop_debug_environment_variable_turns_debug_mode_on",
+            &["--nocapture"],
+            &[("EVLOOP_DEBUG_CHILD", "1"), ("EVLOOP_DEBUG", debug)],
+        )
     };
     let on = run("1");
     assert!(on.status.success());

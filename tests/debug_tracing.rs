@@ -224,16 +224,11 @@ fn with_a_subscriber_reports_do_not_also_go_to_stderr() {
         return;
     }
     let run = |mode: &str| {
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "with_a_subscriber_reports_do_not_also_go_to_stderr",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("EVLOOP_TRACING_CHILD", mode)
-            .output()
-            .unwrap();
+        let output = support::child::rerun_test(
+            "with_a_subscriber_reports_do_not_also_go_to_stderr",
+            &["--nocapture"],
+            &[("EVLOOP_TRACING_CHILD", mode)],
+        );
         assert!(output.status.success());
         String::from_utf8_lossy(&output.stderr).into_owned()
     };

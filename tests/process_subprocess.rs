@@ -144,13 +144,16 @@ fn the_loop_keeps_ticking_while_children_run() {
 #[cfg_attr(miri, ignore)]
 fn without_a_pidfd_exits_are_noticed_through_sigchld() {
     // Re-runs `fallback_child` with the pidfd path switched off.
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["fallback_child", "--exact", "--ignored", "--test-threads=1"])
-        .env("EVLOOP_PROCESS_NO_PIDFD", "1")
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "the fallback run failed: {status}");
+    let output = support::child::rerun_test(
+        "fallback_child",
+        &["--ignored"],
+        &[("EVLOOP_PROCESS_NO_PIDFD", "1")],
+    );
+    assert!(
+        output.status.success(),
+        "the fallback run failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]

@@ -103,6 +103,14 @@ fn simultaneous_timers_and_io_events_are_shuffled_by_the_seed() {
     let _ = order(None); // and it works unseeded
 }
 
+/// The seed named by a `run_with_seeds` failure message.
+fn failing_seed(message: &str) -> u64 {
+    message
+        .strip_prefix("evloop::testing: failed with seed ")
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no seed in {message:?}"))
+}
+
 /// The planted bug: the reader assumes the writer (spawned first) already ran. Under the
 /// FIFO order it always has; under some orders it has not.
 async fn planted_bug(runs: Rc<Cell<u32>>) {
@@ -146,11 +154,7 @@ fn run_with_seeds_finds_the_planted_bug_and_its_seed_replays_it() {
         "{message}"
     );
     assert!(message.contains("PLANTED BUG"), "{message}");
-    let seed: u64 = message["evloop::testing: failed with seed ".len()..]
-        .split(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a seed in the message");
+    let seed = failing_seed(&message);
     eprintln!(
         "found the planted bug with seed {seed}, after {} runs",
         tried.get()
@@ -188,17 +192,9 @@ fn evloop_seed_replays_one_seed_in_a_child_process() {
             planted_bug(Rc::new(Cell::new(0)))
         });
     });
-    let seed = message["evloop::testing: failed with seed ".len()..]
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_owned();
+    let seed = failing_seed(&message).to_string();
     let child = |seed: &str| {
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["replay_child", "--exact", "--ignored", "--test-threads=1"])
-            .env("EVLOOP_SEED", seed)
-            .output()
-            .unwrap()
+        support::child::rerun_test("replay_child", &["--ignored"], &[("EVLOOP_SEED", seed)])
     };
     // The test harness reports a failure on stdout, the panic itself goes to stderr.
     let text = |output: &std::process::Output| {

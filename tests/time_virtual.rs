@@ -56,8 +56,9 @@ fn an_hour_of_interval_ticks_runs_in_virtual_time_with_the_right_count() {
     // Ticks at 0 s, 1 s, ..., 3600 s.
     assert_eq!(u64::from(ticks), span.as_secs() + 1);
     assert_eq!(virtual_elapsed, span);
+    // Real time is bounded by `run_paused`'s watchdog (60 s, far below the hour); the
+    // figure is printed, not asserted (no timing thresholds in tests).
     eprintln!("an hour of 1 s ticks took {real:?} of real time");
-    assert!(real < span, "took real time: {real:?}");
 }
 
 #[test]
@@ -70,8 +71,7 @@ fn a_thirty_minute_wait_for_times_out_in_virtual_time() {
     });
     assert!(result.is_err());
     assert_eq!(virtual_elapsed, Duration::from_secs(1800));
-    eprintln!("a 30-minute wait_for took {real:?} of real time");
-    assert!(real < Duration::from_secs(1800), "took real time: {real:?}");
+    eprintln!("a 30-minute wait_for took {real:?} of real time"); // bounded by the watchdog
 }
 
 #[test]

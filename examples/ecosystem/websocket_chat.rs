@@ -36,7 +36,6 @@ use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use evloop::Either;
 use evloop::channel::broadcast::{self, BroadcastRecvError};
 use evloop::net::TcpStream;
-use evloop::signal::{SignalKind, signal};
 use futures_lite::StreamExt;
 use server::{Connections, Limits, Options};
 
@@ -164,10 +163,7 @@ async fn serve(stream: TcpStream, room: Room, limits: Limits, peer: String) -> i
 async fn chat(options: Options) -> io::Result<()> {
     let limits = options.limits;
     let listener = evloop::net::TcpListener::bind((options.host.as_str(), options.port)).await?;
-    let mut signals = (
-        signal(SignalKind::interrupt())?,
-        signal(SignalKind::terminate())?,
-    );
+    let mut signals = server::stop_signals()?;
     println!("listening on {}", listener.local_addr()?);
     let (room, _) = broadcast::channel::<Rc<str>>(BACKLOG);
     let connections = Connections::new(limits.max_connections);

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use evloop::Either;
 use evloop::net::{TcpListener, TcpStream};
-use evloop::signal::Signal;
+use evloop::signal::{Signal, SignalKind, signal};
 use evloop::sync::{Event, Notify, Semaphore};
 
 /// The limits a server puts on its peers. Each is a command-line option.
@@ -315,6 +315,16 @@ impl RateLimitedLog {
 /// Pause after a failed `accept` (such as `EMFILE`) before trying again: retrying at once
 /// would spin, since the pending connection is still queued.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The signals that stop a server gracefully: Ctrl-C (SIGINT) and SIGTERM. From the
+/// moment they are listened for, they no longer kill the process: `accept_until_stopped`
+/// returns when one arrives.
+pub fn stop_signals() -> io::Result<(Signal, Signal)> {
+    Ok((
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::terminate())?,
+    ))
+}
 
 /// The accept loop: takes a free slot, accepts a client, serves it with `serve` in its own
 /// task (so that others are not kept waiting), until Ctrl-C or SIGTERM arrives on

@@ -21,16 +21,6 @@ use std::panic::Location;
 
 use crate::debug::{DebugEvent, TaskInfo};
 
-/// Whether a `tracing` subscriber on this thread takes `evloop` events at `level` (one
-/// that filters them out does not count: the report then goes to stderr).
-fn wanted(level: tracing::Level) -> bool {
-    if level == tracing::Level::INFO {
-        tracing::enabled!(target: "evloop", tracing::Level::INFO)
-    } else {
-        tracing::enabled!(target: "evloop", tracing::Level::WARN)
-    }
-}
-
 /// The task's id (0 for the `block_on` future) and name ("" when unnamed).
 fn fields(task: &TaskInfo) -> (u64, &str, &'static Location<'static>) {
     (
@@ -40,13 +30,33 @@ fn fields(task: &TaskInfo) -> (u64, &str, &'static Location<'static>) {
     )
 }
 
-/// Sends `event` to `tracing` if a subscriber takes it; true if one did.
+/// One WARN event about `task`: its id, name and spawn site, then the event's own fields
+/// and message. A macro, not a function: `tracing` wants each event's fields at compile
+/// time, and each use stays a callsite of its own.
+macro_rules! task_warn {
+    ($task:expr, $message:tt, $($field:ident = $value:expr),+) => {{
+        let (id, name, spawned_at) = fields($task);
+        tracing::event!(
+            target: "evloop",
+            tracing::Level::WARN,
+            task.id = id,
+            task.name = name,
+            task.spawned_at = %spawned_at,
+            $($field = $value,)+
+            $message
+        );
+    }};
+}
+
+/// Sends `event` to `tracing` if a subscriber for this thread takes `evloop` events at its
+/// level (one that filters them out does not count: the report then goes to stderr); true
+/// if one did.
 pub(crate) fn emit(event: &DebugEvent) -> bool {
-    let level = match event {
-        DebugEvent::TaskDump { .. } => tracing::Level::INFO,
-        _ => tracing::Level::WARN,
+    let wanted = match event {
+        DebugEvent::TaskDump { .. } => tracing::enabled!(target: "evloop", tracing::Level::INFO),
+        _ => tracing::enabled!(target: "evloop", tracing::Level::WARN),
     };
-    if !wanted(level) {
+    if !wanted {
         return false;
     }
     match event {
@@ -54,43 +64,20 @@ pub(crate) fn emit(event: &DebugEvent) -> bool {
             task,
             duration,
             threshold,
-        } => {
-            let (id, name, spawned_at) = fields(task);
-            tracing::event!(
-                target: "evloop",
-                tracing::Level::WARN,
-                task.id = id,
-                task.name = name,
-                task.spawned_at = %spawned_at,
-                duration_us = duration.as_micros() as u64,
-                threshold_us = threshold.as_micros() as u64,
-                "slow poll"
-            );
-        }
-        DebugEvent::PendingAtShutdown { task, age, polls } => {
-            let (id, name, spawned_at) = fields(task);
-            tracing::event!(
-                target: "evloop",
-                tracing::Level::WARN,
-                task.id = id,
-                task.name = name,
-                task.spawned_at = %spawned_at,
-                age_us = age.as_micros() as u64,
-                polls = *polls,
-                "task destroyed while pending"
-            );
-        }
+        } => task_warn!(
+            task,
+            "slow poll",
+            duration_us = duration.as_micros() as u64,
+            threshold_us = threshold.as_micros() as u64
+        ),
+        DebugEvent::PendingAtShutdown { task, age, polls } => task_warn!(
+            task,
+            "task destroyed while pending",
+            age_us = age.as_micros() as u64,
+            polls = *polls
+        ),
         DebugEvent::UnobservedPanic { task, message } => {
-            let (id, name, spawned_at) = fields(task);
-            tracing::event!(
-                target: "evloop",
-                tracing::Level::WARN,
-                task.id = id,
-                task.name = name,
-                task.spawned_at = %spawned_at,
-                panic = message.as_str(),
-                "panic never retrieved"
-            );
+            task_warn!(task, "panic never retrieved", panic = message.as_str())
         }
         DebugEvent::Misuse { message } => {
             tracing::warn!(target: "evloop", detail = message.as_str(), "misuse");

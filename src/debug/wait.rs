@@ -116,12 +116,7 @@ impl Wait {
     /// deadlines are kept to the millisecond (rounded up) from `base`, the clock's base.
     pub(crate) fn pack(self, base: Instant) -> u64 {
         let (kind, value) = match self {
-            Wait::Timer { deadline } => {
-                let since = deadline.saturating_duration_since(base);
-                let ms = since.as_secs().saturating_mul(1000)
-                    + u64::from(since.subsec_nanos()).div_ceil(1_000_000);
-                (1, ms)
-            }
+            Wait::Timer { deadline } => (1, crate::time::wheel::ms_ceil(base, deadline)),
             Wait::Readable => (2, 0),
             Wait::Writable => (3, 0),
             Wait::Task(id) => (4, id.as_u64()),

@@ -250,7 +250,7 @@ impl File {
     /// .unwrap();
     /// ```
     pub async fn into_std(mut self) -> io::Result<std::fs::File> {
-        self.whole(|_| Ok(WholeOutput::Done)).await?;
+        self.whole_unit(|_| Ok(())).await?;
         // Jobs hold clones of the Arc only while in flight; `whole` waited for the last one.
         let std = self.std.clone();
         drop(self);
@@ -278,9 +278,7 @@ impl File {
     /// ```
     #[doc(alias = "fsync")]
     pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.whole(|std| std.sync_all().map(|()| WholeOutput::Done))
-            .await
-            .map(|_| ())
+        self.whole_unit(std::fs::File::sync_all).await
     }
 
     /// Flushes written data to the disk (`fdatasync`: metadata only where needed to read
@@ -303,9 +301,7 @@ impl File {
     /// ```
     #[doc(alias = "fdatasync")]
     pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.whole(|std| std.sync_data().map(|()| WholeOutput::Done))
-            .await
-            .map(|_| ())
+        self.whole_unit(std::fs::File::sync_data).await
     }
 
     /// Truncates or extends the file to `len` bytes (the position does not move).
@@ -328,9 +324,7 @@ impl File {
     /// .unwrap();
     /// ```
     pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.whole(move |std| std.set_len(len).map(|()| WholeOutput::Done))
-            .await
-            .map(|_| ())
+        self.whole_unit(move |std| std.set_len(len)).await
     }
 
     /// The file's metadata (`fstat`), after the writes made before it.
@@ -383,6 +377,16 @@ impl File {
         }
     }
 
+    /// [`whole`](Self::whole) for a call that returns nothing.
+    async fn whole_unit<F>(&mut self, call: F) -> io::Result<()>
+    where
+        F: FnOnce(&std::fs::File) -> io::Result<()> + Send + 'static,
+    {
+        self.whole(|std| call(std).map(|()| WholeOutput::Done))
+            .await
+            .map(|_| ())
+    }
+
     /// Runs `call` on the whole file as one of its jobs, in order: after the writes made
     /// before it and with the bytes read ahead given back (so the OS position is the
     /// caller's). Cancelled, the job still runs, and the next call on the file waits for it.
@@ -433,13 +437,8 @@ impl File {
         spare.discard();
         let buf = std::mem::replace(&mut self.queued, spare);
         self.start(buf, move |std, buf| {
-            let result = (|| {
-                let mut file = std;
-                if unread > 0 {
-                    file.seek(SeekFrom::Current(-(unread as i64)))?;
-                }
-                file.write_all(&buf.data[..buf.end])
-            })();
+            let result =
+                seek_back(std, unread).and_then(|()| (&*std).write_all(&buf.data[..buf.end]));
             buf.discard();
             Outcome::Write(result)
         })?;
@@ -543,11 +542,15 @@ impl Drop for File {
 
 /// Moves the OS position back over the bytes read ahead, so that it is the caller's.
 fn give_back_read_ahead(std: &std::fs::File, buf: &mut Buf) -> io::Result<()> {
-    let unread = buf.unread() as i64;
+    let unread = buf.unread();
     buf.discard();
+    seek_back(std, unread)
+}
+
+/// Moves the OS position back by `unread` bytes (read ahead, not given to the caller).
+fn seek_back(mut std: &std::fs::File, unread: usize) -> io::Result<()> {
     if unread > 0 {
-        let mut file = std;
-        file.seek(SeekFrom::Current(-unread))?;
+        std.seek(SeekFrom::Current(-(unread as i64)))?;
     }
     Ok(())
 }

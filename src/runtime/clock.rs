@@ -23,13 +23,15 @@
 //!   frozen (`virtual_at + real_at.elapsed()`), so deadlines already computed keep their
 //!   meaning; it may then be ahead of (or behind) `Instant::now()`.
 //!
-//! A loop that never paused pays one well-predicted branch per clock read for this.
+//! A loop that never paused pays one well-predicted branch on the mode per clock read.
 //! [`VIRTUAL_TIME_USED`] tells the public `evloop::time::now()` whether it must look at the
 //! current runtime at all: until any runtime of the process pauses, it is `Instant::now()`.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::time::wheel::ms_ceil;
 
 /// Set (for good) the first time any runtime of the process pauses its clock.
 pub(crate) static VIRTUAL_TIME_USED: AtomicBool = AtomicBool::new(false);
@@ -56,9 +58,8 @@ pub(super) struct Clock {
     ms: Cell<u32>,
     /// Parks since the last reading.
     parks: Cell<u32>,
-    /// Real or virtual time; `is_real` caches `mode == Real` for the hot path.
+    /// Real or virtual time.
     mode: Cell<Mode>,
-    is_real: Cell<bool>,
 }
 
 impl Clock {
@@ -68,7 +69,6 @@ impl Clock {
             ms: Cell::new(0),
             parks: Cell::new(0),
             mode: Cell::new(Mode::Real),
-            is_real: Cell::new(true),
         }
     }
 
@@ -81,11 +81,7 @@ impl Clock {
     /// Reads the time now, and records it as the loop's time.
     #[inline]
     pub(super) fn now(&self) -> Instant {
-        let now = if self.is_real.get() {
-            Instant::now()
-        } else {
-            self.virtual_now()
-        };
+        let now = self.read();
         self.saw(now);
         now
     }
@@ -93,24 +89,25 @@ impl Clock {
     /// Records the time after the loop blocked, given the real time the caller read.
     #[inline]
     pub(super) fn saw_real(&self, real: Instant) {
-        if self.is_real.get() {
-            self.saw(real);
-        } else {
-            self.saw(self.virtual_now());
+        match self.mode.get() {
+            Mode::Real => self.saw(real),
+            _ => self.saw(self.read()),
         }
     }
 
     /// The loop's time without recording it (for `evloop::time::now()`).
+    #[inline]
     pub(super) fn read(&self) -> Instant {
-        if self.is_real.get() {
+        if matches!(self.mode.get(), Mode::Real) {
             Instant::now()
         } else {
-            self.virtual_now()
+            self.read_virtual()
         }
     }
 
+    /// `read` for a clock that was paused: out of line, off the real loop's path.
     #[cold]
-    fn virtual_now(&self) -> Instant {
+    fn read_virtual(&self) -> Instant {
         match self.mode.get() {
             Mode::Real => Instant::now(),
             Mode::Frozen(at) => at,
@@ -121,16 +118,10 @@ impl Clock {
         }
     }
 
-    /// Whether the loop's time is `Instant::now()` (never paused).
-    #[inline]
-    pub(super) fn is_real(&self) -> bool {
-        self.is_real.get()
-    }
-
     /// Whether the clock is frozen (paused).
     #[inline]
     pub(super) fn is_paused(&self) -> bool {
-        !self.is_real.get() && matches!(self.mode.get(), Mode::Frozen(_))
+        matches!(self.mode.get(), Mode::Frozen(_))
     }
 
     /// Freezes the clock at the loop's time now (nothing if it already is).
@@ -143,7 +134,6 @@ impl Clock {
         // the timer wheel's tick, so that `advance(1s)` fires a timer armed for 1 s from now.
         let at = self.whole_ms(self.read());
         self.mode.set(Mode::Frozen(at));
-        self.is_real.set(false);
         self.saw(at);
     }
 
@@ -158,22 +148,19 @@ impl Clock {
     }
 
     /// Moves a frozen clock forward to `to` rounded up to a whole millisecond (never
-    /// backwards). Returns false if the clock is not frozen.
-    pub(super) fn advance_to(&self, to: Instant) -> bool {
+    /// backwards). Callers check that the clock is frozen.
+    pub(super) fn advance_to(&self, to: Instant) {
         let Mode::Frozen(at) = self.mode.get() else {
-            return false;
+            return;
         };
         let to = self.whole_ms(to).max(at);
         self.mode.set(Mode::Frozen(to));
         self.saw(to);
-        true
     }
 
-    /// `t` rounded up to a whole millisecond since `created`.
-    pub(super) fn whole_ms(&self, t: Instant) -> Instant {
-        let since = t.saturating_duration_since(self.created);
-        let ms = since.as_nanos().div_ceil(1_000_000);
-        self.created + Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    /// `t` rounded up to a whole millisecond since `created`: a tick of the timer wheel.
+    fn whole_ms(&self, t: Instant) -> Instant {
+        self.created + Duration::from_millis(ms_ceil(self.created, t))
     }
 
     /// Records `now`, read by the caller, as the loop's time.

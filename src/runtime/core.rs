@@ -18,6 +18,11 @@
 //!   ready), fire due timers, wake their waiters, run remote wakes and spawns
 //! ```
 //!
+//! Two variants of the park, each a branch per turn for loops that do not use them: a
+//! paused clock parks by the auto-advance rule of `virtual_time.rs` (its clock jumps
+//! instead of blocking until a deadline), and a seeded loop (`shuffle.rs`) ends each park
+//! by moving a task drawn from its seed to the front of the queue.
+//!
 //! Parking at least every `event_interval` polls is the fairness rule: a task that wakes
 //! itself forever cannot starve I/O or timers. Tasks woken by a timer go to an urgent FIFO
 //! that runs before the ordinary one, so a timer is late by about one batch of polls, not
@@ -110,8 +115,6 @@ pub(super) struct Core {
     pub(super) contexts_used: Cell<bool>,
     /// The context variables of the `block_on` future (tasks keep theirs in their slot).
     pub(super) main_context: RefCell<Option<super::task_context::TaskContext>>,
-    /// `run_remote` runs spawns sent by other threads (they start with no context).
-    pub(super) running_remote: Cell<bool>,
     /// Reused buffers.
     pub(super) wakers: RefCell<Vec<Waker>>,
     remote: RefCell<Vec<Remote>>,
@@ -152,7 +155,6 @@ impl Core {
             shuffle,
             contexts_used: Cell::new(false),
             main_context: RefCell::new(None),
-            running_remote: Cell::new(false),
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         }
@@ -163,7 +165,6 @@ impl Core {
     pub(super) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
         let _enter = context::enter(self.clone());
         self.main_location.set(Location::caller());
-        self.running_remote.set(false);
         self.begin_main_context();
         // Its context goes when this `block_on` ends, however it ends.
         let _main_context = EndMainContext(self);
@@ -409,10 +410,10 @@ impl Core {
     /// The loop's wait: polls the reactor (blocking until the next timer deadline if
     /// `may_block`), fires due timers, wakes their waiters and runs what other threads sent.
     fn park(&self, may_block: bool) {
-        if self.clock.is_real() {
-            self.park_real(may_block);
-        } else {
+        if self.clock.is_paused() {
             self.park_virtual(may_block); // virtual time (`virtual_time.rs`)
+        } else {
+            self.park_real(may_block);
         }
         if self.shuffle.is_some() {
             self.pick_seeded(); // the seeded order (`shuffle.rs`)
@@ -422,11 +423,20 @@ impl Core {
     /// `park` with the real clock (or a virtual one that runs).
     pub(super) fn park_real(&self, may_block: bool) {
         let (timeout, precise) = self.park_timeout(may_block);
-        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        self.poll_io(timeout, precise, &mut wakers);
-        self.fire_timers(&mut wakers);
-        *self.wakers.borrow_mut() = wakers;
+        self.with_wakers(|wakers| {
+            self.poll_io(timeout, precise, wakers);
+            self.fire_timers(wakers);
+        });
         self.run_remote();
+    }
+
+    /// Runs `f` with the reused buffer of wakers (empty on entry and on return).
+    #[inline(always)]
+    pub(super) fn with_wakers<R>(&self, f: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
+        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        let output = f(&mut wakers);
+        *self.wakers.borrow_mut() = wakers;
+        output
     }
 
     /// How long the reactor may block: not at all if something is ready (or another thread
@@ -508,14 +518,17 @@ impl Core {
         let mut batch = std::mem::take(&mut *self.remote.borrow_mut());
         self.shared.take_queue(&mut batch);
         self.count_remote(batch.len());
-        self.running_remote.set(true);
+        // Tasks spawned by other threads start with no context variables: the `block_on`
+        // future's (which a spawn outside any task would copy) are put aside meanwhile. The
+        // batch runs no user code that could read or set them.
+        let main_context = self.main_context.take();
         for remote in batch.drain(..) {
             match remote {
                 Remote::Wake(id) => self.wake_local(id),
                 Remote::Spawn(spawn) => spawn(),
             }
         }
-        self.running_remote.set(false);
+        drop(self.main_context.replace(main_context));
         if batch.capacity() > shared::KEEP {
             batch = Vec::new(); // a burst: give the memory back
         }

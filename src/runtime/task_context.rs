@@ -16,7 +16,8 @@
 //! * the `block_on` future: `Core::main_context`, which starts as a copy of the thread's
 //!   context outside any runtime (as `asyncio.run` copies it into the main task);
 //! * code outside any runtime: a thread-local;
-//! * a task spawned by another thread (`Handle::spawn`) starts with an empty context.
+//! * a task spawned by another thread (`Handle::spawn`) starts with an empty context
+//!   (`run_remote` puts the `block_on` future's aside while it runs their spawns).
 //!
 //! The `block_on` future's context is dropped when its `block_on` ends, a task's with its
 //! slot.
@@ -44,20 +45,13 @@ thread_local! {
 }
 
 impl Core {
-    /// The context a task spawned now starts with: the spawner's (shared until written).
-    fn context_for_spawn(&self) -> Option<TaskContext> {
-        if self.running_remote.get() {
-            return None; // spawned by another thread
-        }
-        self.current_context()
-    }
-
-    /// Gives the task `child`, just spawned, a copy of its spawner's context. Out of line:
-    /// the spawn path only reads the flag that says whether to call this.
+    /// Gives the task `child`, just spawned, a copy (shared until written) of its
+    /// spawner's context. Out of line: the spawn path only reads the flag that says whether
+    /// to call this.
     #[cold]
     #[inline(never)]
     pub(super) fn inherit_context(&self, child: TaskId) {
-        let Some(context) = self.context_for_spawn() else {
+        let Some(context) = self.with_context(|context| context.cloned()) else {
             return;
         };
         let mut store = self.tasks.borrow_mut();
@@ -103,17 +97,19 @@ impl Core {
         if !self.contexts_used.get() {
             return None;
         }
-        lookup(self.current_context().as_ref()?, key)
+        self.with_context(|context| lookup(context?, key))
     }
 
-    /// The context of whatever runs now: a task, or the `block_on` future.
-    fn current_context(&self) -> Option<TaskContext> {
+    /// Runs `f` on the context of whatever runs now (a task, or the `block_on` future),
+    /// read-only. `f` must not run user code.
+    fn with_context<R>(&self, f: impl FnOnce(Option<&TaskContext>) -> R) -> R {
         match self.current_task.get() {
             Some(id) => {
                 let store = self.tasks.borrow();
-                store.get(id)?.meta.extra.as_ref()?.context.clone()
+                let slot = store.get(id);
+                f(slot.and_then(|slot| slot.meta.extra.as_ref()?.context.as_ref()))
             }
-            None => self.main_context.borrow().clone(),
+            None => f(self.main_context.borrow().as_ref()),
         }
     }
 }

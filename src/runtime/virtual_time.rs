@@ -26,76 +26,63 @@
 //! `advance(d)` (from a task) moves the clock the same way, deadline by deadline up to
 //! `now + d`, giving the woken tasks a turn (a yield) after each step.
 
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use super::context::with_current;
 use super::core::Core;
 
 impl Core {
-    /// `park` when the clock is virtual: as a real loop while virtual time runs; while it is
-    /// frozen, the auto-advance rule of the module docs.
+    /// `park` when the clock is frozen: the auto-advance rule of the module docs. With a
+    /// task to run, or no timer to jump to (rule 1), it parks as a real loop does.
     pub(super) fn park_virtual(&self, may_block: bool) {
-        if !self.clock.is_paused() {
-            return self.park_real(may_block);
-        }
-        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
         let idle = may_block && !self.shared.is_notified();
-        let next = idle
-            .then(|| self.timers.borrow_mut().next_deadline())
-            .flatten()
-            .map(|(deadline, _)| deadline);
-        match next {
-            None if idle => {
-                self.poll_io(None, false, &mut wakers); // rule 1
+        let next = if idle {
+            self.timers.borrow_mut().next_deadline()
+        } else {
+            None
+        };
+        let Some((deadline, _)) = next else {
+            return self.park_real(may_block);
+        };
+        self.with_wakers(|wakers| {
+            if self.quiet_for_jump(wakers) {
+                self.clock.advance_to(self.next_stop(deadline));
             }
-            None => {
-                self.poll_io(Some(Duration::ZERO), false, &mut wakers);
-            }
-            Some(deadline) => {
-                let grace = self.config.advance_grace;
-                let busy = self.shared.blocking.is_busy();
-                let waits_on_io = !grace.is_zero() && self.reactor.borrow().has_waiters();
-                let quiet = if busy {
-                    // Rule 2: the clock stays.
-                    self.poll_io(
-                        Some(grace.max(Duration::from_millis(1))),
-                        false,
-                        &mut wakers,
-                    );
-                    false
-                } else if waits_on_io {
-                    // Rule 3: a whole grace period of real time with no event (a poll that
-                    // returns early, interrupted by a signal, waits again for the rest).
-                    let until = Instant::now() + grace;
-                    loop {
-                        let events = self.poll_io(
-                            Some(until.saturating_duration_since(Instant::now())),
-                            false,
-                            &mut wakers,
-                        );
-                        if events > 0 || self.shared.is_notified() {
-                            break false;
-                        }
-                        if Instant::now() >= until {
-                            break true;
-                        }
-                    }
-                } else {
-                    // Rule 4; events already waiting are taken first all the same. A job
-                    // that finished since `idle` was computed pushed its wake before the
-                    // pool counted it done, so `is_busy` seeing it done means the wake is
-                    // visible here: check again rather than jump past its result.
-                    let events = self.poll_io(Some(Duration::ZERO), false, &mut wakers);
-                    events == 0 && !self.shared.is_notified()
-                };
-                if quiet {
-                    self.clock.advance_to(self.next_stop(deadline));
+            self.fire_timers(wakers);
+        });
+        self.run_remote();
+    }
+
+    /// Rules 2 to 4 of the module docs, for an idle loop with a timer armed: polls the
+    /// reactor (waking what its events satisfy onto `wakers`) and says whether the clock
+    /// may jump.
+    fn quiet_for_jump(&self, wakers: &mut Vec<Waker>) -> bool {
+        let grace = self.config.advance_grace;
+        if self.shared.blocking.is_busy() {
+            // Rule 2: the clock stays.
+            self.poll_io(Some(grace.max(Duration::from_millis(1))), false, wakers);
+            return false;
+        }
+        if !grace.is_zero() && self.reactor.borrow().has_waiters() {
+            // Rule 3: a whole grace period of real time with no event (a poll that returns
+            // early, interrupted by a signal, waits again for the rest).
+            let until = Instant::now() + grace;
+            loop {
+                let left = until.saturating_duration_since(Instant::now());
+                if self.poll_io(Some(left), false, wakers) > 0 || self.shared.is_notified() {
+                    return false;
+                }
+                if Instant::now() >= until {
+                    return true;
                 }
             }
         }
-        self.fire_timers(&mut wakers);
-        *self.wakers.borrow_mut() = wakers;
-        self.run_remote();
+        // Rule 4; events already waiting are taken first all the same. A job that finished
+        // since the loop found itself idle pushed its wake before the pool counted it done,
+        // so `is_busy` seeing it done means the wake is visible here: check again rather
+        // than jump past its result.
+        self.poll_io(Some(Duration::ZERO), false, wakers) == 0 && !self.shared.is_notified()
     }
 
     /// Where the frozen clock goes to reach the timer due at `deadline`: there, or, if the
@@ -129,9 +116,7 @@ impl Core {
             _ => (target, Step::Done),
         };
         self.clock.advance_to(to);
-        let mut wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        self.fire_timers(&mut wakers);
-        *self.wakers.borrow_mut() = wakers;
+        self.with_wakers(|wakers| self.fire_timers(wakers));
         Ok(step)
     }
 }

@@ -169,3 +169,16 @@ pub fn output_with_input(
 pub fn output_within(command: &mut Command, limit: std::time::Duration) -> std::process::Output {
     output_with_input(command, b"", limit)
 }
+
+/// Re-runs this test binary for the one test `name` (`--exact`, one thread, plus `args`),
+/// with `env` set: its output, within [`TEST_LIMIT`](super::TEST_LIMIT) (the child is
+/// killed after that). For tests that need a fresh process: an environment variable read
+/// once, a signal, a subscriber for the whole process.
+pub fn rerun_test(name: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+    command
+        .args([name, "--exact", "--test-threads=1"])
+        .args(args)
+        .envs(env.iter().copied());
+    output_within(&mut command, super::TEST_LIMIT)
+}

@@ -42,10 +42,10 @@ impl Level {
         if head == NIL {
             *bits &= !(1 << bit);
             // The summary bit goes with the word's last slot.
-            self.summary &= !(u64::from(*bits == 0) << (word % 64));
+            self.summary &= !(u64::from(*bits == 0) << word);
         } else {
             *bits |= 1 << bit;
-            self.summary |= 1 << (word % 64);
+            self.summary |= 1 << word;
         }
     }
 
