@@ -114,6 +114,9 @@ impl Wait {
 
     /// Packs the wait into one word for a task's slot (0: nothing recorded). Timer
     /// deadlines are kept to the millisecond (rounded up) from `base`, the clock's base.
+    /// Inlined: waits are noted on hot paths (every pending read) with constant arguments,
+    /// which fold to a constant word.
+    #[inline(always)]
     pub(crate) fn pack(self, base: Instant) -> u64 {
         let (kind, value) = match self {
             Wait::Timer { deadline } => (1, crate::time::wheel::ms_ceil(base, deadline)),

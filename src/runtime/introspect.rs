@@ -142,6 +142,7 @@ impl Core {
     /// Records, in the slot of the task being polled, what it is about to wait on (shown
     /// in snapshots as what it *last* waited on). Called where a wait is registered, not on
     /// every poll, so it costs nothing to tasks that do not wait.
+    #[inline]
     pub(crate) fn note_wait(&self, wait: Wait) {
         // Stored into the task's slot when its poll returns (`finish_poll`); outside a task
         // poll (the `block_on` future) nothing reads it.
