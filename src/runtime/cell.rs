@@ -39,8 +39,14 @@ pub(crate) trait RawTask {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
     /// Drops the future in place and stores `JoinError::Cancelled` as the output.
     fn cancel(self: Pin<&mut Self>);
-    /// Moves the output into `dst`, which must be `Option<Result<T, JoinError>>`.
-    fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any);
+    /// Moves the output into `*dst`.
+    ///
+    /// # Safety
+    ///
+    /// `dst` must point to a live `Option<Result<T, JoinError>>` where `T` is the output
+    /// type of the future this task was spawned with. (A typed pointer instead of a
+    /// `&mut dyn Any` downcast: no `type_id` call per join.)
+    unsafe fn take_output(self: Pin<&mut Self>, dst: *mut ());
     /// If the task finished by panicking, takes the payload (nobody will read the output).
     fn take_panic(self: Pin<&mut Self>) -> Option<Box<dyn Any + Send>>;
 }
@@ -98,7 +104,7 @@ where
         }
     }
 
-    fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any) {
+    unsafe fn take_output(self: Pin<&mut Self>, dst: *mut ()) {
         // SAFETY: only the `Finished` stage is moved out of, and it holds no pinned data.
         let this = unsafe { self.get_unchecked_mut() };
         if let Stage::Finished(_) = this.stage {
@@ -106,9 +112,9 @@ where
             else {
                 unreachable!()
             };
-            if let Some(slot) = dst.downcast_mut::<Option<Result<F::Output, JoinError>>>() {
-                *slot = Some(output);
-            }
+            let dst = dst.cast::<Option<Result<F::Output, JoinError>>>();
+            // SAFETY: the caller's contract: `dst` is a live slot of exactly this type.
+            unsafe { *dst = Some(output) };
         }
     }
 

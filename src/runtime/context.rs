@@ -55,10 +55,19 @@ pub(super) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
 
 /// The current runtime, if any.
 pub(super) fn current_core() -> Option<Rc<Core>> {
-    CURRENT
-        .try_with(|current| current.try_borrow().ok()?.clone())
-        .ok()
-        .flatten()
+    let ptr = CURRENT_PTR.try_with(Cell::get).ok()?;
+    if ptr.is_null() {
+        return None;
+    }
+    // A non-null `CURRENT_PTR` is `Rc::as_ptr` of the `Rc<Core>` that `CURRENT` holds (they
+    // are set and cleared together, see `with_current`), so the allocation is alive with a
+    // strong count of at least one; the increment is the new `Rc`'s own count. One
+    // thread-local read instead of a `RefCell` borrow of `CURRENT` (every spawn comes here).
+    // SAFETY: `ptr` comes from an `Rc<Core>` that stays alive for this call (above).
+    Some(unsafe {
+        Rc::increment_strong_count(ptr);
+        Rc::from_raw(ptr)
+    })
 }
 
 /// Installs `core` (or nothing) as current, keeping `CURRENT_PTR` in step; returns the

@@ -263,7 +263,9 @@ impl Core {
         self.current_task.set(Some(id));
         self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
-        let waker = task_waker(self.tag, id);
+        // Not dropped: an evloop waker holds nothing to release (`waker.rs`), and skipping
+        // its drop skips an indirect call per poll.
+        let waker = std::mem::ManuallyDrop::new(task_waker(self.tag, id));
         let ready = task
             .as_mut()
             .poll(&mut Context::from_waker(&waker))

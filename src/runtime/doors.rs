@@ -9,7 +9,6 @@
 //! woken is handed back by the store or reactor and dropped or woken here, after the borrow
 //! ended: no user code runs under a borrow.
 
-use std::any::Any;
 use std::io;
 use std::panic::Location;
 use std::rc::Rc;
@@ -81,7 +80,11 @@ impl TaskHost {
             Join::Finished(slot) => {
                 let mut output: Option<Result<T, JoinError>> = None;
                 if let Some(mut task) = slot.task {
-                    task.as_mut().take_output(&mut output as &mut dyn Any);
+                    // A `JoinHandle<T>` is only made by `spawn` of a future whose output is
+                    // `T`, for the id it polls here, and a slot's generation check keeps an
+                    // id from naming another task: the task's output type is `T`.
+                    // SAFETY: `output` is a live `Option<Result<T, JoinError>>` (above).
+                    unsafe { task.as_mut().take_output((&raw mut output).cast()) };
                 }
                 Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
             }
