@@ -300,6 +300,7 @@ impl Core {
     }
 
     /// Marks a task complete, stores (or drops, if detached) its output and wakes its joiner.
+    #[inline]
     fn complete(
         &self,
         mut store: std::cell::RefMut<'_, TaskStore>,
@@ -313,20 +314,26 @@ impl Core {
 
     /// The part of completing a task that runs user code (drops) or wakes: after the
     /// store's borrow ended.
+    #[inline]
     fn after_complete(&self, completed: Completed) {
-        if let Some((slot, mut task)) = completed.detached {
-            // Nobody will read this output: a panic in it is an unobserved panic.
-            if let Some(payload) = task.as_mut().take_panic() {
-                if let Some(slot) = &slot {
-                    self.unobserved_panic(&slot.meta, payload);
-                }
+        match completed {
+            Completed::Stored(Some(joiner)) => joiner.wake(),
+            Completed::Stored(None) => {}
+            Completed::Detached(slot, task) => self.drop_detached(slot, task),
+        }
+    }
+
+    /// Drops a finished detached task and its slot, reporting a panic in it: nobody will
+    /// read its output, so a panic there is an unobserved panic.
+    #[inline(never)]
+    fn drop_detached(&self, slot: Option<super::store::Slot>, mut task: Pin<Box<dyn RawTask>>) {
+        if let Some(payload) = task.as_mut().take_panic() {
+            if let Some(slot) = &slot {
+                self.unobserved_panic(&slot.meta, payload);
             }
-            drop(task); // the output of a detached task, dropped outside the borrow
-            drop(slot);
         }
-        if let Some(joiner) = completed.joiner {
-            joiner.wake();
-        }
+        drop(task); // the output of a detached task, dropped outside the borrow
+        drop(slot);
     }
 
     /// Cancels a task: drops its future now, or after its current poll if it is running.

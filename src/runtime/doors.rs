@@ -77,9 +77,10 @@ impl TaskHost {
         }
         let join = self.core.tasks.borrow_mut().poll_join(id, cx.waker());
         match join {
-            Join::Finished(slot) => {
+            Join::Finished(task, extra) => {
+                drop(extra);
                 let mut output: Option<Result<T, JoinError>> = None;
-                if let Some(mut task) = slot.task {
+                if let Some(mut task) = task {
                     // A `JoinHandle<T>` is only made by `spawn` of a future whose output is
                     // `T`, for the id it polls here, and a slot's generation check keeps an
                     // id from naming another task: the task's output type is `T`.
