@@ -1,7 +1,8 @@
 //! `TaskCell<F>`: one allocation holding a spawned future, then its output.
 //!
 //! The executor sees it as `Pin<Box<dyn RawTask>>`: poll it, cancel it, or move its output
-//! into a typed `Option<Result<T, JoinError>>` behind `&mut dyn Any`. A panic in `poll` is
+//! into a typed `Option<Result<T, JoinError>>` through a pointer whose type the caller
+//! vouches for (`take_output`). A panic in `poll` is
 //! caught here and stored as the task's output, so the loop goes on.
 //!
 //! # Safety

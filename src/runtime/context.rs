@@ -61,7 +61,9 @@ pub(super) fn current_core() -> Option<Rc<Core>> {
     }
     // A non-null `CURRENT_PTR` is `Rc::as_ptr` of the `Rc<Core>` that `CURRENT` holds (they
     // are set and cleared together, see `with_current`), so the allocation is alive with a
-    // strong count of at least one; the increment is the new `Rc`'s own count. One
+    // strong count of at least one; the increment is the new `Rc`'s own count. (`as_ptr`
+    // gives the pointer `into_raw` would, which `increment_strong_count` and `from_raw`
+    // ask for.) One
     // thread-local read instead of a `RefCell` borrow of `CURRENT` (every spawn comes here).
     // SAFETY: `ptr` comes from an `Rc<Core>` that stays alive for this call (above).
     Some(unsafe {
@@ -119,6 +121,10 @@ impl Drop for EnterGuard {
         if CURRENT.try_with(|_| ()).is_ok() {
             // The old `Core` is dropped after both thread-locals stopped pointing at it.
             drop(set_current(previous));
+        } else {
+            // `CURRENT` is already destroyed (thread exit): `CURRENT_PTR`, which has no
+            // destructor, must not go on naming a `Core` nobody holds for it.
+            let _ = CURRENT_PTR.try_with(|ptr| ptr.set(std::ptr::null()));
         }
     }
 }

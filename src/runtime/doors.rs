@@ -75,15 +75,20 @@ impl TaskHost {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let join = self.core.tasks.borrow_mut().poll_join(id, cx.waker());
+        let join = self
+            .core
+            .tasks
+            .borrow_mut()
+            .poll_join(id, public_id.as_u64(), cx.waker());
         match join {
             Join::Finished(task, extra) => {
                 drop(extra);
                 let mut output: Option<Result<T, JoinError>> = None;
                 if let Some(mut task) = task {
                     // A `JoinHandle<T>` is only made by `spawn` of a future whose output is
-                    // `T`, for the id it polls here, and a slot's generation check keeps an
-                    // id from naming another task: the task's output type is `T`.
+                    // `T`, for the id and public id it polls with here, and `poll_join`
+                    // matched both (the public id never repeats): this is that task, whose
+                    // output type is `T`.
                     // SAFETY: `output` is a live `Option<Result<T, JoinError>>` (above).
                     unsafe { task.as_mut().take_output((&raw mut output).cast()) };
                 }

@@ -316,12 +316,19 @@ impl TaskStore {
 
     /// A poll of a `JoinHandle`: takes the finished task's slot out, or stores `waker` to be
     /// woken when it completes.
-    pub(crate) fn poll_join(&mut self, id: TaskId, waker: &Waker) -> Join {
-        let Some(slot) = self.get_mut(id) else {
+    ///
+    /// The slot must also carry the handle's `public_id`, not only its generation: the
+    /// 28-bit generation can come round again (after 2^28 spawns, e.g. by destructors once
+    /// shutdown freed the slots of live handles), the 64-bit public id never does, and the
+    /// caller reads the output as the handle's type on the strength of this match.
+    pub(crate) fn poll_join(&mut self, id: TaskId, public_id: u64, waker: &Waker) -> Join {
+        let Some(slot) = self.get_mut(id).filter(|slot| slot.meta.id == public_id) else {
             return Join::Gone;
         };
         if slot.has(COMPLETE) {
             let slot = self.remove(id).expect("slot checked above");
+            // Complete, so its join waker was taken (`complete`): the rest is plain data.
+            debug_assert!(slot.join_waker.is_none());
             return Join::Finished(slot.task, slot.meta.extra);
         }
         match &slot.join_waker {
@@ -382,6 +389,8 @@ impl TaskStore {
             slot.task = Some(task);
             return Completed::Stored(slot.join_waker.take());
         }
+        // Detaching took the join waker, and nothing watches a detached task.
+        debug_assert!(slot.join_waker.is_none());
         // Built in place, variant by variant: a struct of both outcomes cost a copy of the
         // whole slot's worth of bytes per completion (callgrind).
         Completed::Detached(self.remove(id), task)
@@ -519,9 +528,28 @@ impl TaskStore {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// Every spawn writes a slot: keep it at 80 bytes (debug-off cost, see issue 5).
     #[test]
     fn slot_stays_small() {
-        assert!(std::mem::size_of::<super::Slot>() <= 80);
+        assert!(std::mem::size_of::<Slot>() <= 80);
+    }
+
+    /// A join whose public id does not match the slot's finds nothing, even with the right
+    /// key and generation (a generation that came round again): its output is never read
+    /// as the wrong type.
+    #[test]
+    fn a_join_must_match_the_public_id() {
+        let mut store = TaskStore::new(0);
+        let task: BoxedTask = Box::pin(super::super::cell::TaskCell::new(async { 7_u8 }));
+        let public = store.next_public_id();
+        let id = store.insert(task, TaskMeta::new(public, None, Location::caller()), 0);
+        let waker = std::task::Waker::noop();
+        assert!(matches!(store.poll_join(id, public + 1, waker), Join::Gone));
+        assert!(matches!(
+            store.poll_join(id, public, waker),
+            Join::Pending(_)
+        ));
     }
 }
