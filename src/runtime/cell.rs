@@ -1,6 +1,7 @@
-//! `TaskCell<F>`: one allocation holding a spawned future, then its output.
+//! `TaskCell<F>`: a spawned future, then its output, in one cell of the task arena.
 //!
-//! The executor sees it as `Pin<Box<dyn RawTask>>`: poll it, cancel it, or move its output
+//! The executor sees it as a `TaskBox` (`task_arena.rs`, a pinned `dyn RawTask`): poll it,
+//! cancel it, or move its output
 //! into a typed `Option<Result<T, JoinError>>` through a pointer whose type the caller
 //! vouches for (`take_output`). A panic in `poll` is
 //! caught here and stored as the task's output, so the loop goes on.
@@ -82,7 +83,7 @@ where
         let Stage::Running(future) = &mut this.stage else {
             return Poll::Ready(());
         };
-        // SAFETY: `future` lives inside a `Pin<Box<_>>` and is not moved until dropped.
+        // SAFETY: `future` lives inside a pinned `TaskBox` and is not moved until dropped.
         let future = unsafe { Pin::new_unchecked(future) };
         let output = match poll_catching(future, cx) {
             Poll::Pending => return Poll::Pending,

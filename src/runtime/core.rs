@@ -33,14 +33,14 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::builder::Config;
-use super::cell::{RawTask, TaskCell};
+use super::cell::TaskCell;
 use super::clock::Clock;
 use super::context;
 use super::id::Id;
@@ -49,6 +49,7 @@ use super::shared::{self, Remote, Shared};
 use super::store::{
     ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore,
 };
+use super::task_arena::{TaskArena, TaskBox};
 use super::waker::task_waker;
 use crate::debug::Wait;
 use crate::reactor::Reactor;
@@ -115,6 +116,8 @@ pub(super) struct Core {
     pub(super) contexts_used: Cell<bool>,
     /// The context variables of the `block_on` future (tasks keep theirs in their slot).
     pub(super) main_context: RefCell<Option<super::task_context::TaskContext>>,
+    /// Where task cells are allocated (`task_arena.rs`).
+    arena: Rc<TaskArena>,
     /// Reused buffers.
     pub(super) wakers: RefCell<Vec<Waker>>,
     remote: RefCell<Vec<Remote>>,
@@ -155,6 +158,7 @@ impl Core {
             shuffle,
             contexts_used: Cell::new(false),
             main_context: RefCell::new(None),
+            arena: TaskArena::new(),
             wakers: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         }
@@ -240,7 +244,7 @@ impl Core {
     /// short as it was.
     #[cold]
     #[inline(never)]
-    fn poll_task_observed(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>) {
+    fn poll_task_observed(&self, id: TaskId, mut task: TaskBox) {
         #[cfg(feature = "tracing")]
         let span = self.config.trace_polls.then(|| {
             let store = self.tasks.borrow();
@@ -259,7 +263,7 @@ impl Core {
 
     /// Polls a task taken out of its slot, with its waker and budget; true when it finished.
     #[inline(always)]
-    fn run_poll(&self, id: TaskId, task: &mut Pin<Box<dyn RawTask>>) -> bool {
+    fn run_poll(&self, id: TaskId, task: &mut TaskBox) -> bool {
         self.current_task.set(Some(id));
         self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
@@ -277,7 +281,7 @@ impl Core {
     /// Puts a polled task back, or completes it (output ready, or abort requested while it
     /// was running).
     #[inline(always)]
-    fn finish_poll(&self, id: TaskId, mut task: Pin<Box<dyn RawTask>>, ready: bool) {
+    fn finish_poll(&self, id: TaskId, mut task: TaskBox, ready: bool) {
         let mut store = self.tasks.borrow_mut();
         let slot = store.get_mut(id).expect("a running task keeps its slot");
         slot.polls = slot.polls.saturating_add(1);
@@ -301,12 +305,7 @@ impl Core {
 
     /// Marks a task complete, stores (or drops, if detached) its output and wakes its joiner.
     #[inline]
-    fn complete(
-        &self,
-        mut store: std::cell::RefMut<'_, TaskStore>,
-        id: TaskId,
-        task: Pin<Box<dyn RawTask>>,
-    ) {
+    fn complete(&self, mut store: std::cell::RefMut<'_, TaskStore>, id: TaskId, task: TaskBox) {
         let completed = store.complete(id, task);
         drop(store);
         self.after_complete(completed);
@@ -326,7 +325,7 @@ impl Core {
     /// Drops a finished detached task and its slot, reporting a panic in it: nobody will
     /// read its output, so a panic there is an unobserved panic.
     #[inline(never)]
-    fn drop_detached(&self, slot: Option<super::store::Slot>, mut task: Pin<Box<dyn RawTask>>) {
+    fn drop_detached(&self, slot: Option<super::store::Slot>, mut task: TaskBox) {
         if let Some(payload) = task.as_mut().take_panic() {
             if let Some(slot) = &slot {
                 self.unobserved_panic(&slot.meta, payload);
@@ -357,7 +356,7 @@ impl Core {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let task: Pin<Box<dyn RawTask>> = Box::pin(TaskCell::new(future));
+        let task = TaskBox::new(&self.arena, TaskCell::new(future));
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
         let spawned_ms = if self.config.debug {

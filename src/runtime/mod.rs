@@ -54,6 +54,7 @@ mod remote_join;
 mod shared;
 mod shuffle;
 mod store;
+mod task_arena;
 mod task_context;
 mod virtual_time;
 mod waker;

@@ -9,8 +9,8 @@
 //!
 //! Who touches a slot, and when:
 //!
-//! * **The executor** (`runtime`) pops ids from the run queue, takes the task's boxed future
-//!   *out* of its slot, polls it with no borrow of the store held, and puts it back. While it
+//! * **The executor** (`runtime`) pops ids from the run queue, takes the task's `TaskBox`
+//!   (its pinned future, `task_arena.rs`) *out* of its slot, polls it with no borrow of the store held, and puts it back. While it
 //!   is out, the slot is marked `RUNNING`.
 //! * **A waker** (`waker.rs`) only sets `QUEUED` and pushes the id on the run queue, and only
 //!   if the task is neither queued nor complete. Waking a finished task, a stale id or a task
@@ -41,13 +41,12 @@
 
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::pin::Pin;
 use std::task::Waker;
 
 use slab::Slab;
 
-use super::cell::RawTask;
 use super::id::Id;
+use super::task_arena::TaskBox;
 use super::task_context::TaskContext;
 use crate::debug::TaskInfo;
 
@@ -86,7 +85,7 @@ pub(crate) const ABORT: u8 = 1 << 4;
 /// One task: its future (or output), its join waker and what debugging needs.
 pub(crate) struct Slot {
     /// `None` only while the executor polls or cancels it, or after the output was taken.
-    pub(crate) task: Option<Pin<Box<dyn RawTask>>>,
+    pub(crate) task: Option<TaskBox>,
     pub(crate) join_waker: Option<Waker>,
     pub(crate) generation: u32,
     pub(crate) state: u8,
@@ -181,7 +180,7 @@ pub(crate) enum Detached {
 }
 
 /// A task's type-erased future (or output), as the store holds it.
-pub(crate) type BoxedTask = Pin<Box<dyn RawTask>>;
+pub(crate) type BoxedTask = TaskBox;
 
 /// What [`TaskStore::complete`] hands back, to act on after the borrow ends.
 #[must_use = "wake the joiner and drop the detached task outside the borrow"]
@@ -247,12 +246,7 @@ impl TaskStore {
     }
 
     /// Stores a new task, already queued to run, and returns its address.
-    pub(crate) fn insert(
-        &mut self,
-        task: Pin<Box<dyn RawTask>>,
-        meta: TaskMeta,
-        spawned_ms: u32,
-    ) -> TaskId {
+    pub(crate) fn insert(&mut self, task: TaskBox, meta: TaskMeta, spawned_ms: u32) -> TaskId {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         assert!(
@@ -364,7 +358,7 @@ impl TaskStore {
     /// First half of an abort: takes the future out of an idle task (marked `RUNNING`, to be
     /// cancelled by the caller outside the borrow and then [`complete`](Self::complete)d);
     /// a task being polled is only marked `ABORT` (its poll completes it).
-    pub(crate) fn begin_abort(&mut self, id: TaskId) -> Option<Pin<Box<dyn RawTask>>> {
+    pub(crate) fn begin_abort(&mut self, id: TaskId) -> Option<TaskBox> {
         let slot = self.get_mut(id)?;
         if slot.has(COMPLETE) {
             return None;
@@ -382,7 +376,7 @@ impl TaskStore {
     /// report an unobserved panic) outside the borrow; otherwise the joiner's waker is
     /// returned to wake.
     #[inline]
-    pub(crate) fn complete(&mut self, id: TaskId, task: Pin<Box<dyn RawTask>>) -> Completed {
+    pub(crate) fn complete(&mut self, id: TaskId, task: TaskBox) -> Completed {
         let slot = self.get_mut(id).expect("a completing task keeps its slot");
         slot.state = (slot.state & !(RUNNING | ABORT)) | COMPLETE;
         if !slot.has(DETACHED) {
@@ -542,7 +536,8 @@ mod tests {
     #[test]
     fn a_join_must_match_the_public_id() {
         let mut store = TaskStore::new(0);
-        let task: BoxedTask = Box::pin(super::super::cell::TaskCell::new(async { 7_u8 }));
+        let arena = super::super::task_arena::TaskArena::new();
+        let task = TaskBox::new(&arena, super::super::cell::TaskCell::new(async { 7_u8 }));
         let public = store.next_public_id();
         let id = store.insert(task, TaskMeta::new(public, None, Location::caller()), 0);
         let waker = std::task::Waker::noop();
