@@ -49,7 +49,7 @@ use super::shared::{self, Remote, Shared};
 use super::store::{
     ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore,
 };
-use super::task_arena::{TaskArena, TaskBox};
+use super::task_arena::{RunningTask, TaskArena, TaskBox};
 use super::waker::task_waker;
 use crate::debug::Wait;
 use crate::reactor::Reactor;
@@ -219,8 +219,14 @@ impl Core {
     }
 
     /// Polls one task (if it is still there and not complete), then records the outcome.
+    ///
+    /// The task is polled where it lies, in its cell: the slot keeps its `TaskBox` and is
+    /// marked `RUNNING`, which every other operation on the slot respects (`begin_abort`
+    /// only flags a running task, `poll_join` and `detach` remove only completed ones, and
+    /// the store is drained only at shutdown, never during a poll). Only a finished or
+    /// aborted task is taken out, to complete it.
     fn poll_task(&self, id: TaskId) {
-        let mut task = {
+        let task = {
             let mut store = self.tasks.borrow_mut();
             let Some(slot) = store.get_mut(id) else {
                 return; // stale id: the task finished and its slot was freed
@@ -230,13 +236,16 @@ impl Core {
                 return; // aborted while queued
             }
             slot.state |= RUNNING;
-            slot.task.take().expect("an idle task owns its future")
+            slot.task
+                .as_ref()
+                .expect("an idle task owns its future")
+                .running()
         };
         if self.config.observe_polls {
             return self.poll_task_observed(id, task);
         }
-        let ready = self.run_poll(id, &mut task);
-        self.finish_poll(id, task, ready);
+        let ready = self.run_poll(id, task);
+        self.finish_poll(id, ready);
     }
 
     /// `poll_task` in debug mode (times the poll: busy time, slow-poll reports) or with
@@ -244,7 +253,7 @@ impl Core {
     /// short as it was.
     #[cold]
     #[inline(never)]
-    fn poll_task_observed(&self, id: TaskId, mut task: TaskBox) {
+    fn poll_task_observed(&self, id: TaskId, task: RunningTask) {
         #[cfg(feature = "tracing")]
         let span = self.config.trace_polls.then(|| {
             let store = self.tasks.borrow();
@@ -254,34 +263,34 @@ impl Core {
         #[cfg(feature = "tracing")]
         let _entered = span.as_ref().map(tracing::Span::enter);
         let start = self.config.debug.then(Instant::now);
-        let ready = self.run_poll(id, &mut task);
+        let ready = self.run_poll(id, task);
         if let Some(start) = start {
             self.record_busy(id, start.elapsed());
         }
-        self.finish_poll(id, task, ready);
+        self.finish_poll(id, ready);
     }
 
-    /// Polls a task taken out of its slot, with its waker and budget; true when it finished.
+    /// Polls a running task in its cell, with its waker and budget; true when it finished.
     #[inline(always)]
-    fn run_poll(&self, id: TaskId, task: &mut TaskBox) -> bool {
+    fn run_poll(&self, id: TaskId, task: RunningTask) -> bool {
         self.current_task.set(Some(id));
         self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
         // Not dropped: an evloop waker holds nothing to release (`waker.rs`), and skipping
         // its drop skips an indirect call per poll.
         let waker = std::mem::ManuallyDrop::new(task_waker(self.tag, id));
-        let ready = task
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready();
+        // The slot is `RUNNING` from `poll_task` until `finish_poll` (see `poll_task`):
+        // nothing else reaches this task meanwhile, and its cell stays where it is.
+        // SAFETY: `task` is the running task of slot `id`, alive and untouched by others.
+        let ready = unsafe { task.poll(&mut Context::from_waker(&waker)) }.is_ready();
         self.current_task.set(None);
         ready
     }
 
-    /// Puts a polled task back, or completes it (output ready, or abort requested while it
-    /// was running).
+    /// Ends a poll: the task stays in its slot, or is completed (output ready, or abort
+    /// requested while it was running).
     #[inline(always)]
-    fn finish_poll(&self, id: TaskId, mut task: TaskBox, ready: bool) {
+    fn finish_poll(&self, id: TaskId, ready: bool) {
         let mut store = self.tasks.borrow_mut();
         let slot = store.get_mut(id).expect("a running task keeps its slot");
         slot.polls = slot.polls.saturating_add(1);
@@ -289,12 +298,12 @@ impl Core {
         if note != 0 {
             slot.wait = note;
         }
+        if !ready && !slot.has(ABORT) {
+            slot.state &= !RUNNING;
+            return;
+        }
+        let mut task = slot.task.take().expect("a running task keeps its future");
         if !ready {
-            if !slot.has(ABORT) {
-                slot.state &= !RUNNING;
-                slot.task = Some(task);
-                return;
-            }
             // The task aborted itself during its poll: cancel it now, outside the borrow.
             drop(store);
             task.as_mut().cancel();

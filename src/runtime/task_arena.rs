@@ -40,6 +40,7 @@ use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use super::cell::RawTask;
 
@@ -209,6 +210,35 @@ impl TaskBox {
     }
 }
 
+/// A task being polled in its cell while its `TaskBox` stays in the slot (the executor's
+/// view during a poll, `Core::poll_task`): a copy of the box's pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct RunningTask {
+    task: NonNull<dyn RawTask>,
+}
+
+impl TaskBox {
+    /// This task, to poll in place while the box stays where it is.
+    #[inline]
+    pub(crate) fn running(&self) -> RunningTask {
+        RunningTask { task: self.task }
+    }
+}
+
+impl RunningTask {
+    /// Polls the task in its cell.
+    ///
+    /// # Safety
+    ///
+    /// Its `TaskBox` is alive, and nothing else uses or moves the task during the call
+    /// (the executor's `RUNNING` flag).
+    #[inline]
+    pub(crate) unsafe fn poll(mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: the caller's contract makes this the only access to a live, pinned task.
+        unsafe { Pin::new_unchecked(self.task.as_mut()) }.poll(cx)
+    }
+}
+
 impl Drop for TaskBox {
     fn drop(&mut self) {
         /// Gives the cell's memory back even if the task's destructor panics.
@@ -252,7 +282,7 @@ impl Drop for TaskBox {
 #[cfg(test)]
 mod tests {
     use std::future::Future;
-    use std::task::{Context, Poll, Waker};
+    use std::task::Waker;
 
     use super::*;
     use crate::runtime::cell::TaskCell;
