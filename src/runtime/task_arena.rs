@@ -18,9 +18,10 @@
 //!   carved front to back; a freed cell goes on its class's free list (its first word
 //!   links to the next), and the class's next cell comes from that list first. Larger or
 //!   more aligned cells come from the system allocator, with an empty header.
-//! * Memory is given back to the system allocator when the arena goes, not before: a
-//!   runtime keeps the memory of its largest burst of tasks for its later tasks. (glibc
-//!   keeps freed small blocks too, but can give them to other sizes.)
+//! * Memory goes back to the system allocator when no cell is in use (every chunk but the
+//!   newest) and when the arena goes. While some task lives, a runtime keeps the memory of
+//!   its largest burst of tasks for its later tasks; glibc keeps freed small blocks too,
+//!   but can give them to other sizes.
 //!
 //! # Safety
 //!
@@ -144,6 +145,31 @@ impl TaskArena {
         chunk
     }
 
+    /// With no cell in use: gives every chunk but the newest back to the system allocator
+    /// and starts carving that one afresh (its cells are all free). Keeps one chunk so that
+    /// a loop whose tasks come and go one at a time does not allocate a chunk each time.
+    #[cold]
+    #[inline(never)]
+    fn trim(&self) {
+        let mut chunks = self.chunks.borrow_mut();
+        let Some(newest) = chunks.pop() else {
+            return;
+        };
+        for chunk in chunks.drain(..) {
+            // SAFETY: no cell is in use (the caller's check), so nothing points into it; it
+            // was allocated with `CHUNK_LAYOUT` and leaves the list here (invariant 3).
+            unsafe { alloc::dealloc(chunk.as_ptr(), CHUNK_LAYOUT) };
+        }
+        chunks.push(newest);
+        for head in &self.free {
+            head.set(ptr::null_mut());
+        }
+        self.next.set(newest.as_ptr());
+        // SAFETY: one past the end of the chunk's allocation.
+        self.end
+            .set(unsafe { newest.as_ptr().add(CHUNK_LAYOUT.size()) });
+    }
+
     /// Puts a cell of class `class` on its free list.
     ///
     /// # Safety
@@ -257,6 +283,12 @@ impl Drop for TaskBox {
                         let class = class_of(self.layout).expect("a carved cell has a class");
                         // SAFETY: carved from `arena` as `class` (invariant 2), now unused.
                         unsafe { arena.release(class, self.cell) };
+                        // Every cell holds a count, and the runtime one: two counts left
+                        // means this was the last cell in use. After a burst, the memory
+                        // goes back then, rather than when the runtime is dropped.
+                        if Rc::strong_count(&arena) == 2 && arena.chunks.borrow().len() > 1 {
+                            arena.trim();
+                        }
                         // `arena` (this cell's count on it) is dropped last: if it was the
                         // last, the chunks go only now.
                     }
@@ -360,6 +392,30 @@ mod tests {
         unsafe { aligned.as_mut().take_output((&raw mut output).cast()) };
         assert_eq!(output.unwrap().unwrap().0, 9);
         assert!(arena.chunks.borrow().is_empty());
+    }
+
+    /// Once the last cell of a burst is freed, every chunk but one goes back, and the
+    /// remaining one is carved afresh.
+    #[test]
+    fn chunks_go_back_when_no_cell_is_in_use() {
+        let arena = TaskArena::new();
+        let keep = boxed(&arena, async { 0_u8 });
+        let burst: Vec<TaskBox> = (0..5_000)
+            .map(|i| boxed(&arena, async move { i }))
+            .collect();
+        let chunks = arena.chunks.borrow().len();
+        assert!(chunks > 1, "{chunks}");
+        drop(burst);
+        assert_eq!(
+            arena.chunks.borrow().len(),
+            chunks,
+            "a cell is still in use"
+        );
+        drop(keep);
+        assert_eq!(arena.chunks.borrow().len(), 1);
+        let again: Vec<TaskBox> = (0..100).map(|i| boxed(&arena, async move { i })).collect();
+        assert_eq!(arena.chunks.borrow().len(), 1);
+        drop(again);
     }
 
     /// A cell keeps its arena: the runtime's handle may go first.
