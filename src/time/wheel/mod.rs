@@ -59,6 +59,7 @@
 
 mod level;
 
+use std::num::NonZeroU64;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -123,7 +124,9 @@ fn new_levels() -> [Level; LEVELS] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     key: u32,
-    generation: u64,
+    /// Never zero (insertion numbers start at 1), so an `Option` of a key, or of a
+    /// `Sleep`'s `(runtime, key)`, needs no separate tag: a `Sleep` is 8 bytes smaller.
+    generation: NonZeroU64,
 }
 
 struct Entry {
@@ -221,7 +224,7 @@ impl Wheel {
         self.link(key as u32);
         let timer = TimerKey {
             key: key as u32,
-            generation,
+            generation: NonZeroU64::new(generation).expect("insertion numbers start at 1"),
         };
         if tick <= self.elapsed + FINE_TICKS {
             self.push_fine(deadline, timer);
@@ -238,7 +241,7 @@ impl Wheel {
     fn entry(&self, timer: TimerKey) -> Option<&Entry> {
         self.entries
             .get(timer.key as usize)
-            .filter(|e| e.generation == timer.generation)
+            .filter(|e| e.generation == timer.generation.get())
     }
 
     /// Replaces the waker of an armed timer unless it would wake the same task. Returns the
@@ -251,7 +254,7 @@ impl Wheel {
         let entry = self
             .entries
             .get_mut(timer.key as usize)
-            .filter(|e| e.generation == timer.generation)
+            .filter(|e| e.generation == timer.generation.get())
             .ok_or(())?;
         if entry.waker.will_wake(waker) {
             Ok(None)
@@ -385,7 +388,7 @@ impl Wheel {
         self.fine.retain(|(_, timer)| {
             entries
                 .get(timer.key as usize)
-                .is_some_and(|e| e.generation == timer.generation)
+                .is_some_and(|e| e.generation == timer.generation.get())
         });
         self.fine.iter().map(|&(deadline, _)| deadline).min()
     }
@@ -401,7 +404,7 @@ impl Wheel {
             let armed = self
                 .entries
                 .get(timer.key as usize)
-                .is_some_and(|e| e.generation == timer.generation);
+                .is_some_and(|e| e.generation == timer.generation.get());
             if !armed {
                 self.fine.swap_remove(i);
                 continue;
@@ -410,7 +413,7 @@ impl Wheel {
                 self.fine.swap_remove(i);
                 self.unlink(timer.key);
                 let tick = self.entries[timer.key as usize].tick;
-                fired.push((tick, timer.generation, self.remove(timer.key)));
+                fired.push((tick, timer.generation.get(), self.remove(timer.key)));
                 continue;
             }
             i += 1;
