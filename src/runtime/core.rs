@@ -232,8 +232,11 @@ impl Core {
                 return; // stale id: the task finished and its slot was freed
             };
             slot.state &= !QUEUED;
-            if slot.has(COMPLETE) {
-                return; // aborted while queued
+            // Aborted while queued; or already being polled, which only a re-entered loop
+            // could do (`block_on` cannot be): never two polls of one task at once.
+            if slot.has(COMPLETE | RUNNING) {
+                debug_assert!(!slot.has(RUNNING), "a task polled during its own poll");
+                return;
             }
             slot.state |= RUNNING;
             slot.task

@@ -9,9 +9,11 @@
 //!
 //! Who touches a slot, and when:
 //!
-//! * **The executor** (`runtime`) pops ids from the run queue, takes the task's `TaskBox`
-//!   (its pinned future, `task_arena.rs`) *out* of its slot, polls it with no borrow of the store held, and puts it back. While it
-//!   is out, the slot is marked `RUNNING`.
+//! * **The executor** (`runtime`) pops ids from the run queue, marks the slot `RUNNING` and
+//!   polls the task in its cell (`task_arena.rs`) with no borrow of the store held; the
+//!   `TaskBox` stays in the slot, and nothing else touches a `RUNNING` task (an abort only
+//!   flags it, a join or detach removes only a complete one). A finished or aborted task is
+//!   taken out of its slot to be completed.
 //! * **A waker** (`waker.rs`) only sets `QUEUED` and pushes the id on the run queue, and only
 //!   if the task is neither queued nor complete. Waking a finished task, a stale id or a task
 //!   already queued does nothing.
@@ -20,8 +22,9 @@
 //!   aborts: the operations below (`poll_join`, `detach`, `begin_abort`, `complete`) return
 //!   what must be dropped or woken once the borrow ends.
 //!
-//! No user code (a poll, a `Drop`) ever runs while the store's `RefCell` is borrowed: the
-//! future or output is always moved out first. That is what lets a task spawn, abort or
+//! No user code (a poll, a `Drop`) ever runs while the store's `RefCell` is borrowed: a
+//! poll runs after the borrow ends (its task flagged `RUNNING`), and a future or output is
+//! moved out before it is dropped. That is what lets a task spawn, abort or
 //! join other tasks from inside its poll or its destructor.
 //!
 //! # State
@@ -84,7 +87,8 @@ pub(crate) const ABORT: u8 = 1 << 4;
 
 /// One task: its future (or output), its join waker and what debugging needs.
 pub(crate) struct Slot {
-    /// `None` only while the executor polls or cancels it, or after the output was taken.
+    /// `None` only while the executor completes or cancels it, or after the output was
+    /// taken.
     pub(crate) task: Option<TaskBox>,
     pub(crate) join_waker: Option<Waker>,
     pub(crate) generation: u32,

@@ -19,9 +19,10 @@
 //!   links to the next), and the class's next cell comes from that list first. Larger or
 //!   more aligned cells come from the system allocator, with an empty header.
 //! * Memory goes back to the system allocator when no cell is in use (every chunk but the
-//!   newest) and when the arena goes. While some task lives, a runtime keeps the memory of
-//!   its largest burst of tasks for its later tasks; glibc keeps freed small blocks too,
-//!   but can give them to other sizes.
+//!   newest) and when the arena goes. While any task lives (an accept loop, say), a runtime
+//!   keeps what each size class needed at its peak, for later tasks of that class; glibc
+//!   keeps freed small blocks too, but can give them to other sizes. Each runtime keeps
+//!   one 64 KiB chunk until it is dropped.
 //!
 //! # Safety
 //!
@@ -90,6 +91,8 @@ pub(crate) struct TaskArena {
     end: Cell<*mut u8>,
     /// Every chunk, to free when the arena goes.
     chunks: RefCell<Vec<NonNull<u8>>>,
+    /// Carved cells in use (not on a free list).
+    live: Cell<usize>,
 }
 
 impl TaskArena {
@@ -99,6 +102,7 @@ impl TaskArena {
             next: Cell::new(ptr::null_mut()),
             end: Cell::new(ptr::null_mut()),
             chunks: RefCell::new(Vec::new()),
+            live: Cell::new(0),
         })
     }
 
@@ -106,6 +110,7 @@ impl TaskArena {
     /// newest chunk.
     #[inline]
     fn carve(&self, class: usize) -> NonNull<u8> {
+        self.live.set(self.live.get() + 1);
         let head = self.free[class].get();
         if let Some(cell) = NonNull::new(head) {
             // Invariant 4: a free cell's first word is the next free cell of its class.
@@ -145,7 +150,8 @@ impl TaskArena {
         chunk
     }
 
-    /// With no cell in use: gives every chunk but the newest back to the system allocator
+    /// With no cell in use (`live` is zero): gives every chunk but the newest back to the
+    /// system allocator
     /// and starts carving that one afresh (its cells are all free). Keeps one chunk so that
     /// a loop whose tasks come and go one at a time does not allocate a chunk each time.
     #[cold]
@@ -156,7 +162,7 @@ impl TaskArena {
             return;
         };
         for chunk in chunks.drain(..) {
-            // SAFETY: no cell is in use (the caller's check), so nothing points into it; it
+            // SAFETY: no cell is in use (`live` is zero), so nothing points into it; it
             // was allocated with `CHUNK_LAYOUT` and leaves the list here (invariant 3).
             unsafe { alloc::dealloc(chunk.as_ptr(), CHUNK_LAYOUT) };
         }
@@ -181,6 +187,13 @@ impl TaskArena {
         // contract), so its first word can hold the link (invariant 4).
         unsafe { cell.cast::<*mut u8>().write(self.free[class].get()) };
         self.free[class].set(cell.as_ptr());
+        let live = self.live.get() - 1;
+        self.live.set(live);
+        if live == 0 && self.chunks.borrow().len() > 1 {
+            // The last cell in use: after a burst, the memory goes back now rather than
+            // when the runtime is dropped.
+            self.trim();
+        }
     }
 }
 
@@ -283,12 +296,6 @@ impl Drop for TaskBox {
                         let class = class_of(self.layout).expect("a carved cell has a class");
                         // SAFETY: carved from `arena` as `class` (invariant 2), now unused.
                         unsafe { arena.release(class, self.cell) };
-                        // Every cell holds a count, and the runtime one: two counts left
-                        // means this was the last cell in use. After a burst, the memory
-                        // goes back then, rather than when the runtime is dropped.
-                        if Rc::strong_count(&arena) == 2 && arena.chunks.borrow().len() > 1 {
-                            arena.trim();
-                        }
                         // `arena` (this cell's count on it) is dropped last: if it was the
                         // last, the chunks go only now.
                     }
@@ -416,6 +423,26 @@ mod tests {
         let again: Vec<TaskBox> = (0..100).map(|i| boxed(&arena, async move { i })).collect();
         assert_eq!(arena.chunks.borrow().len(), 1);
         drop(again);
+    }
+
+    /// Cells freed after the runtime's handle on the arena, last first: the count of cells
+    /// in use, not the arena's reference count, decides when chunks go back (a cell in an
+    /// older chunk is still in use when the newest ones are freed).
+    #[test]
+    fn cells_outliving_the_handle_keep_their_chunks() {
+        let arena = TaskArena::new();
+        let mut cells: Vec<TaskBox> = (0..5_000_u32)
+            .map(|i| boxed(&arena, async move { i }))
+            .collect();
+        assert!(arena.chunks.borrow().len() > 1);
+        drop(arena);
+        while let Some(mut cell) = cells.pop() {
+            assert!(poll_once(&mut cell).is_ready());
+            if let Some(first) = cells.first_mut() {
+                // The oldest cell, in the first chunk, is still usable.
+                assert!(poll_once(first).is_ready());
+            }
+        }
     }
 
     /// A cell keeps its arena: the runtime's handle may go first.
