@@ -418,6 +418,20 @@ impl Core {
         }
     }
 
+    /// Wakes a waker handed back by the reactor or the timer wheel: one of this runtime's
+    /// tasks is queued directly (`waker::local_task`), any other waker is woken.
+    #[inline]
+    fn wake_collected(&self, waker: Waker) {
+        match super::waker::local_task(&waker, self.tag) {
+            Some(id) => {
+                // An evloop waker's drop releases nothing (`waker.rs`): skip its call.
+                std::mem::forget(waker);
+                self.wake_local(id);
+            }
+            None => waker.wake(),
+        }
+    }
+
     /// Arms a timer on this runtime's wheel (`None`: its deadline has already passed).
     /// Also records the timer as what the current task waits on (snapshots).
     pub(super) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
@@ -506,7 +520,7 @@ impl Core {
                 .set(self.stats.parked.get() + now.duration_since(parked_at));
         }
         for waker in wakers.drain(..) {
-            waker.wake();
+            self.wake_collected(waker);
         }
         events
     }
@@ -524,7 +538,7 @@ impl Core {
         if !wakers.is_empty() {
             self.tasks.borrow_mut().begin_urgent();
             for waker in wakers.drain(..) {
-                waker.wake();
+                self.wake_collected(waker);
             }
             self.tasks.borrow_mut().end_urgent();
         }

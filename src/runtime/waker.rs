@@ -45,7 +45,9 @@ compile_error!("evloop packs task addresses into a 64-bit usize; 32-bit targets 
 /// Number of runtimes that may be alive at once (the tag has 12 bits).
 pub(crate) const MAX_RUNTIMES: usize = 1 << 12;
 
-const VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
+/// A `static`, not a `const`: its one address tells an evloop waker from any other
+/// ([`local_task`]).
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
 
 /// Lowest bit of the generation in a waker's data word.
 const GENERATION_SHIFT: u32 = KEY_BITS;
@@ -81,6 +83,18 @@ pub(crate) fn task_waker(tag: u16, id: TaskId) -> Waker {
     unsafe { Waker::new(data, &VTABLE) }
 }
 
+/// The task `waker` wakes, if it is an evloop waker of the runtime tagged `tag`: the loop
+/// then queues it directly, without the call through the vtable and the thread-local lookup
+/// of a `wake` (the reactor and the timer wheel hand back wakers in batches).
+#[inline]
+pub(crate) fn local_task(waker: &Waker, tag: u16) -> Option<TaskId> {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return None;
+    }
+    let (waker_tag, id) = unpack(waker.data().addr());
+    (waker_tag == tag).then_some(id)
+}
+
 fn clone(data: *const ()) -> RawWaker {
     RawWaker::new(data, &VTABLE)
 }
@@ -95,6 +109,20 @@ fn drop_waker(_: *const ()) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only an evloop waker of the given runtime is taken for a local task.
+    #[test]
+    fn local_task_recognises_only_this_runtimes_wakers() {
+        let id = TaskId {
+            key: 42,
+            generation: 9,
+        };
+        let waker = task_waker(7, id);
+        assert_eq!(local_task(&waker, 7), Some(id));
+        assert_eq!(local_task(&waker.clone(), 7), Some(id));
+        assert_eq!(local_task(&waker, 8), None);
+        assert_eq!(local_task(Waker::noop(), 7), None);
+    }
 
     #[test]
     fn pack_roundtrip() {
