@@ -46,9 +46,7 @@ use super::context;
 use super::id::Id;
 use super::introspect::Stats;
 use super::shared::{self, Remote, Shared};
-use super::store::{
-    ABORT, COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore,
-};
+use super::store::{COMPLETE, Completed, MAIN_KEY, QUEUED, RUNNING, TaskId, TaskMeta, TaskStore};
 use super::task_arena::{RunningTask, TaskArena, TaskBox};
 use super::waker::task_waker;
 use crate::debug::Wait;
@@ -91,8 +89,11 @@ pub(super) struct Core {
     main_id: Cell<TaskId>,
     /// The `block_on` future is in the run queue.
     main_woken: Cell<bool>,
-    /// The task being polled.
+    /// The task being polled. While it is, nothing moves or drops its `TaskBox` (see
+    /// `poll_task`); an abort of it only raises `abort_current`.
     pub(super) current_task: Cell<Option<TaskId>>,
+    /// The task being polled was aborted during its poll: cancel it when the poll returns.
+    abort_current: Cell<bool>,
     /// What the task being polled registered a wait for during this poll (`note_wait`,
     /// `arm_timer`); stored into its slot when the poll returns, where the slot is at hand
     /// anyway, rather than with a lookup per registration.
@@ -148,6 +149,7 @@ impl Core {
             config,
             main_woken: Cell::new(false),
             current_task: Cell::new(None),
+            abort_current: Cell::new(false),
             wait_note: Cell::new(0),
             main_location: Cell::new(Location::caller()),
             clock,
@@ -220,11 +222,12 @@ impl Core {
 
     /// Polls one task (if it is still there and not complete), then records the outcome.
     ///
-    /// The task is polled where it lies, in its cell: the slot keeps its `TaskBox` and is
-    /// marked `RUNNING`, which every other operation on the slot respects (`begin_abort`
-    /// only flags a running task, `poll_join` and `detach` remove only completed ones, and
-    /// the store is drained only at shutdown, never during a poll). Only a finished or
-    /// aborted task is taken out, to complete it.
+    /// The task is polled where it lies, in its cell, as `current_task`: the slot keeps its
+    /// `TaskBox` and nothing else moves or drops it meanwhile (`abort` of the current task
+    /// only raises `abort_current`, `poll_join` and `detach` remove only completed slots,
+    /// and the store is drained only at shutdown, never during a poll). So a poll that
+    /// returns `Pending` needs the slot again only to record what the task now waits on.
+    /// Only a finished or aborted task is taken out, to complete it.
     fn poll_task(&self, id: TaskId) {
         let task = {
             let mut store = self.tasks.borrow_mut();
@@ -232,13 +235,15 @@ impl Core {
                 return; // stale id: the task finished and its slot was freed
             };
             slot.state &= !QUEUED;
-            // Aborted while queued; or already being polled, which only a re-entered loop
-            // could do (`block_on` cannot be): never two polls of one task at once.
+            // Aborted while queued, or being cancelled right now (`RUNNING`, set by
+            // `begin_abort` while the future is dropped outside the borrow).
             if slot.has(COMPLETE | RUNNING) {
-                debug_assert!(!slot.has(RUNNING), "a task polled during its own poll");
                 return;
             }
-            slot.state |= RUNNING;
+            slot.polls = slot.polls.saturating_add(1);
+            // Never two polls of one task at once: only a re-entered loop could try, and
+            // `block_on` cannot be re-entered.
+            debug_assert!(self.current_task.get().is_none(), "a poll inside a poll");
             slot.task
                 .as_ref()
                 .expect("an idle task owns its future")
@@ -277,37 +282,41 @@ impl Core {
     #[inline(always)]
     fn run_poll(&self, id: TaskId, task: RunningTask) -> bool {
         self.current_task.set(Some(id));
+        self.abort_current.set(false);
         self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
         // Not dropped: an evloop waker holds nothing to release (`waker.rs`), and skipping
         // its drop skips an indirect call per poll.
         let waker = std::mem::ManuallyDrop::new(task_waker(self.tag, id));
-        // The slot is `RUNNING` from `poll_task` until `finish_poll` (see `poll_task`):
-        // nothing else reaches this task meanwhile, and its cell stays where it is.
+        // The task is `current_task` for the call (see `poll_task`): nothing else reaches
+        // it meanwhile, and its cell stays where it is.
         // SAFETY: `task` is the running task of slot `id`, alive and untouched by others.
         let ready = unsafe { task.poll(&mut Context::from_waker(&waker)) }.is_ready();
         self.current_task.set(None);
         ready
     }
 
-    /// Ends a poll: the task stays in its slot, or is completed (output ready, or abort
-    /// requested while it was running).
+    /// Ends a poll: the task stays in its slot (with what it now waits on, if it noted a
+    /// wait), or is completed (output ready, or aborted during its poll).
     #[inline(always)]
     fn finish_poll(&self, id: TaskId, ready: bool) {
-        let mut store = self.tasks.borrow_mut();
-        let slot = store.get_mut(id).expect("a running task keeps its slot");
-        slot.polls = slot.polls.saturating_add(1);
         let note = self.wait_note.get();
+        let aborted = self.abort_current.get();
+        if !ready && !aborted && note == 0 {
+            return; // the common pending poll: nothing to record
+        }
+        let mut store = self.tasks.borrow_mut();
+        let slot = store.get_mut(id).expect("a polled task keeps its slot");
         if note != 0 {
             slot.wait = note;
         }
-        if !ready && !slot.has(ABORT) {
-            slot.state &= !RUNNING;
+        if !ready && !aborted {
             return;
         }
-        let mut task = slot.task.take().expect("a running task keeps its future");
+        let mut task = slot.task.take().expect("a polled task keeps its future");
         if !ready {
-            // The task aborted itself during its poll: cancel it now, outside the borrow.
+            // The task was aborted during its poll: cancel it now, outside the borrow.
+            slot.state |= RUNNING;
             drop(store);
             task.as_mut().cancel();
             store = self.tasks.borrow_mut();
@@ -349,6 +358,11 @@ impl Core {
 
     /// Cancels a task: drops its future now, or after its current poll if it is running.
     pub(super) fn abort(&self, id: TaskId) {
+        if self.current_task.get() == Some(id) {
+            // It is being polled: its poll's end cancels it (`finish_poll`).
+            self.abort_current.set(true);
+            return;
+        }
         let Some(mut task) = self.tasks.borrow_mut().begin_abort(id) else {
             return;
         };

@@ -217,7 +217,11 @@ impl Core {
         let mut tasks: Vec<TaskSnapshot> = store
             .iter_keyed()
             .map(|(key, slot)| {
-                let state = if slot.has(RUNNING) {
+                let polled = self
+                    .current_task
+                    .get()
+                    .is_some_and(|id| id.key as usize == key);
+                let state = if polled || slot.has(RUNNING) {
                     TaskState::Running
                 } else if slot.has(COMPLETE) {
                     TaskState::Finished

@@ -9,11 +9,11 @@
 //!
 //! Who touches a slot, and when:
 //!
-//! * **The executor** (`runtime`) pops ids from the run queue, marks the slot `RUNNING` and
-//!   polls the task in its cell (`task_arena.rs`) with no borrow of the store held; the
-//!   `TaskBox` stays in the slot, and nothing else touches a `RUNNING` task (an abort only
-//!   flags it, a join or detach removes only a complete one). A finished or aborted task is
-//!   taken out of its slot to be completed.
+//! * **The executor** (`runtime`) pops ids from the run queue and polls the task in its
+//!   cell (`task_arena.rs`) as the core's `current_task`, with no borrow of the store held;
+//!   the `TaskBox` stays in the slot, and nothing else touches it meanwhile (an abort of the
+//!   current task is deferred to the end of its poll, a join or detach removes only a
+//!   complete slot). A finished or aborted task is taken out of its slot to be completed.
 //! * **A waker** (`waker.rs`) only sets `QUEUED` and pushes the id on the run queue, and only
 //!   if the task is neither queued nor complete. Waking a finished task, a stale id or a task
 //!   already queued does nothing.
@@ -23,7 +23,7 @@
 //!   what must be dropped or woken once the borrow ends.
 //!
 //! No user code (a poll, a `Drop`) ever runs while the store's `RefCell` is borrowed: a
-//! poll runs after the borrow ends (its task flagged `RUNNING`), and a future or output is
+//! poll runs after the borrow ends (its task the core's `current_task`), and a future or output is
 //! moved out before it is dropped. That is what lets a task spawn, abort or
 //! join other tasks from inside its poll or its destructor.
 //!
@@ -32,10 +32,13 @@
 //! | flag       | set by                         | cleared by                 |
 //! |------------|--------------------------------|----------------------------|
 //! | `QUEUED`   | spawn, wake                    | executor, before a poll    |
-//! | `RUNNING`  | executor, around a poll/cancel | executor, after it         |
+//! | `RUNNING`  | an abort, around the cancel    | completion, after it       |
 //! | `COMPLETE` | executor (ready, panic, abort) | never (slot is removed)    |
 //! | `DETACHED` | `JoinHandle` drop              | never                      |
-//! | `ABORT`    | `abort()` on a running task    | executor, when it cancels  |
+//!
+//! `RUNNING` marks a task whose future is out of its slot, being cancelled. The task being
+//! polled is not marked in its slot: it is the runtime core's `current_task`, and an abort
+//! of it is deferred to the end of its poll there.
 //!
 //! A slot is removed when it is `COMPLETE` and either `DETACHED` or its output was taken.
 //!
@@ -83,7 +86,6 @@ pub(crate) const QUEUED: u8 = 1;
 pub(crate) const RUNNING: u8 = 1 << 1;
 pub(crate) const COMPLETE: u8 = 1 << 2;
 pub(crate) const DETACHED: u8 = 1 << 3;
-pub(crate) const ABORT: u8 = 1 << 4;
 
 /// One task: its future (or output), its join waker and what debugging needs.
 pub(crate) struct Slot {
@@ -359,16 +361,13 @@ impl TaskStore {
         Detached::Running(slot.join_waker.take())
     }
 
-    /// First half of an abort: takes the future out of an idle task (marked `RUNNING`, to be
+    /// First half of an abort of a task that is not being polled (the executor handles
+    /// that one, see `Core::abort`): takes the future out (the slot marked `RUNNING`, to be
     /// cancelled by the caller outside the borrow and then [`complete`](Self::complete)d);
-    /// a task being polled is only marked `ABORT` (its poll completes it).
+    /// a task already being cancelled is left to that cancel.
     pub(crate) fn begin_abort(&mut self, id: TaskId) -> Option<TaskBox> {
         let slot = self.get_mut(id)?;
-        if slot.has(COMPLETE) {
-            return None;
-        }
-        if slot.has(RUNNING) {
-            slot.state |= ABORT;
+        if slot.has(COMPLETE | RUNNING) {
             return None;
         }
         slot.state |= RUNNING;
@@ -382,7 +381,7 @@ impl TaskStore {
     #[inline]
     pub(crate) fn complete(&mut self, id: TaskId, task: TaskBox) -> Completed {
         let slot = self.get_mut(id).expect("a completing task keeps its slot");
-        slot.state = (slot.state & !(RUNNING | ABORT)) | COMPLETE;
+        slot.state = (slot.state & !RUNNING) | COMPLETE;
         if !slot.has(DETACHED) {
             slot.task = Some(task);
             return Completed::Stored(slot.join_waker.take());

@@ -270,7 +270,7 @@ impl RunningTask {
     /// # Safety
     ///
     /// Its `TaskBox` is alive, and nothing else uses or moves the task during the call
-    /// (the executor's `RUNNING` flag).
+    /// (the task is the executor's `current_task`, see `Core::poll_task`).
     #[inline]
     pub(crate) unsafe fn poll(mut self, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: the caller's contract makes this the only access to a live, pinned task.
