@@ -252,3 +252,57 @@ fn evloop_debug_environment_variable_turns_debug_mode_on() {
     let off = run("0");
     assert!(!String::from_utf8_lossy(&off.stderr).contains("evloop:"));
 }
+
+/// A debug sink that aborts the task its slow-poll report names and drops its handle, while
+/// that report is delivered (after the poll, before its outcome is recorded): the abort
+/// waits for the poll's end, and the task, finished in that poll, completes once, detached.
+#[test]
+fn an_abort_from_the_debug_sink_during_a_report_waits_for_the_poll() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    /// The task's output: says when it is dropped.
+    struct Output(Rc<Cell<bool>>);
+    impl Drop for Output {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+
+    let threshold = if cfg!(miri) { 500 } else { 20 };
+    let handle: Rc<RefCell<Option<evloop::JoinHandle<Output>>>> = Rc::new(RefCell::new(None));
+    let in_sink = handle.clone();
+    let aborts = Rc::new(Cell::new(0));
+    let aborts_seen = aborts.clone();
+    let dropped = Rc::new(Cell::new(false));
+    let rt = evloop::Runtime::builder()
+        .debug(true)
+        .slow_poll_threshold(Duration::from_millis(threshold))
+        .on_debug_event(move |event| {
+            if let DebugEvent::SlowPoll { .. } = event {
+                if let Some(handle) = in_sink.borrow_mut().take() {
+                    handle.abort();
+                    drop(handle); // detached: nobody reads its output
+                    aborts_seen.set(aborts_seen.get() + 1);
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    let output_dropped = dropped.clone();
+    rt.block_on(async move {
+        let slow = evloop::spawn(async move {
+            block_loop(threshold * 2);
+            Output(output_dropped)
+        });
+        *handle.borrow_mut() = Some(slow);
+        for _ in 0..3 {
+            evloop::yield_now().await; // the slow task runs, is reported, completes
+        }
+    });
+    assert_eq!(aborts.get(), 1);
+    assert!(
+        dropped.get(),
+        "the detached task's output is dropped once it completes"
+    );
+}

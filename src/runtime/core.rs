@@ -249,10 +249,16 @@ impl Core {
                 .expect("an idle task owns its future")
                 .running()
         };
+        // From here until the outcome is recorded, the task is the current one: an abort of
+        // it (even from user code around the poll, such as a tracing subscriber or a debug
+        // sink in the observed path) waits for `finish_poll`.
+        self.current_task.set(Some(id));
+        self.abort_current.set(false);
         if self.config.observe_polls {
             return self.poll_task_observed(id, task);
         }
         let ready = self.run_poll(id, task);
+        self.current_task.set(None);
         self.finish_poll(id, ready);
     }
 
@@ -275,14 +281,16 @@ impl Core {
         if let Some(start) = start {
             self.record_busy(id, start.elapsed());
         }
+        #[cfg(feature = "tracing")]
+        drop(_entered);
+        self.current_task.set(None);
         self.finish_poll(id, ready);
     }
 
-    /// Polls a running task in its cell, with its waker and budget; true when it finished.
+    /// Polls the current task in its cell, with its waker and budget; true when it
+    /// finished.
     #[inline(always)]
     fn run_poll(&self, id: TaskId, task: RunningTask) -> bool {
-        self.current_task.set(Some(id));
-        self.abort_current.set(false);
         self.wait_note.set(0);
         self.budget.set(POLL_BUDGET);
         // Not dropped: an evloop waker holds nothing to release (`waker.rs`), and skipping
@@ -291,9 +299,7 @@ impl Core {
         // The task is `current_task` for the call (see `poll_task`): nothing else reaches
         // it meanwhile, and its cell stays where it is.
         // SAFETY: `task` is the running task of slot `id`, alive and untouched by others.
-        let ready = unsafe { task.poll(&mut Context::from_waker(&waker)) }.is_ready();
-        self.current_task.set(None);
-        ready
+        unsafe { task.poll(&mut Context::from_waker(&waker)) }.is_ready()
     }
 
     /// Ends a poll: the task stays in its slot (with what it now waits on, if it noted a
