@@ -39,6 +39,21 @@ fn paused() -> evloop::runtime::Builder {
     evloop::Runtime::builder()
 }
 
+/// Spawns a task per entry of `secs` that sleeps that many seconds, then records the
+/// entry and the virtual time elapsed since now, in the order the tasks wake.
+fn spawn_sleepers(secs: &[u64]) -> Rc<RefCell<Vec<(u64, Duration)>>> {
+    let start = evloop::time::now();
+    let fired = Rc::new(RefCell::new(Vec::new()));
+    for &secs in secs {
+        let fired = fired.clone();
+        evloop::spawn(async move {
+            evloop::sleep(Duration::from_secs(secs)).await;
+            fired.borrow_mut().push((secs, evloop::time::now() - start));
+        });
+    }
+    fired
+}
+
 #[test]
 fn an_hour_of_interval_ticks_runs_in_virtual_time_with_the_right_count() {
     // Under Miri (every poll ~1000x slower) a minute of ticks makes the same point.
@@ -78,14 +93,7 @@ fn a_thirty_minute_wait_for_times_out_in_virtual_time() {
 fn timers_fire_in_deadline_order_each_at_its_deadline() {
     let (fired, _) = run_paused(paused(), async {
         let start = evloop::time::now();
-        let fired = Rc::new(RefCell::new(Vec::new()));
-        for secs in [3u64, 1, 2, 5, 4] {
-            let fired = fired.clone();
-            evloop::spawn(async move {
-                evloop::sleep(Duration::from_secs(secs)).await;
-                fired.borrow_mut().push((secs, evloop::time::now() - start));
-            });
-        }
+        let fired = spawn_sleepers(&[3, 1, 2, 5, 4]);
         evloop::yield_now().await; // the sleepers arm their timers
         evloop::time::advance(Duration::from_secs(4)).await;
         // Everything due within 4 s fired, in order, each when the clock read its deadline.
@@ -300,15 +308,7 @@ fn under_any_seed_advance_lets_woken_tasks_run_in_deadline_order() {
     for seed in 0..20 {
         let builder = paused().seed(seed);
         let (fired, _) = run_paused(builder, async {
-            let start = evloop::time::now();
-            let fired = Rc::new(RefCell::new(Vec::new()));
-            for secs in [4u64, 2, 5, 1, 3] {
-                let fired = fired.clone();
-                evloop::spawn(async move {
-                    evloop::sleep(Duration::from_secs(secs)).await;
-                    fired.borrow_mut().push((secs, evloop::time::now() - start));
-                });
-            }
+            let fired = spawn_sleepers(&[4, 2, 5, 1, 3]);
             evloop::time::advance(Duration::from_secs(5)).await;
             fired.take()
         });

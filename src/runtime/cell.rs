@@ -1,10 +1,9 @@
 //! `TaskCell<F>`: a spawned future, then its output, in one cell of the task arena.
 //!
 //! The executor sees it as a `TaskBox` (`task_arena.rs`, a pinned `dyn RawTask`): poll it,
-//! cancel it, or move its output
-//! into a typed `Option<Result<T, JoinError>>` through a pointer whose type the caller
-//! vouches for (`take_output`). A panic in `poll` is
-//! caught here and stored as the task's output, so the loop goes on.
+//! cancel it, or move its output into a typed `Option<Result<T, JoinError>>` through a
+//! pointer whose type the caller vouches for (`take_output`). A panic in `poll` is caught
+//! here and stored as the task's output, so the loop goes on.
 //!
 //! # Safety
 //!

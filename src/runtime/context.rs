@@ -63,8 +63,8 @@ pub(super) fn current_core() -> Option<Rc<Core>> {
     // are set and cleared together, see `with_current`), so the allocation is alive with a
     // strong count of at least one; the increment is the new `Rc`'s own count. (`as_ptr`
     // gives the pointer `into_raw` would, which `increment_strong_count` and `from_raw`
-    // ask for.) One
-    // thread-local read instead of a `RefCell` borrow of `CURRENT` (every spawn comes here).
+    // ask for.) One thread-local read instead of a `RefCell` borrow of `CURRENT` (every
+    // spawn comes here).
     // SAFETY: `ptr` comes from an `Rc<Core>` that stays alive for this call (above).
     Some(unsafe {
         Rc::increment_strong_count(ptr);

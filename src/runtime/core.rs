@@ -316,17 +316,15 @@ impl Core {
         if note != 0 {
             slot.wait = note;
         }
-        if !ready && !aborted {
+        if !ready {
+            if aborted {
+                // Aborted during its poll, no longer current: the ordinary abort now.
+                drop(store);
+                self.abort(id);
+            }
             return;
         }
-        let mut task = slot.task.take().expect("a polled task keeps its future");
-        if !ready {
-            // The task was aborted during its poll: cancel it now, outside the borrow.
-            slot.state |= RUNNING;
-            drop(store);
-            task.as_mut().cancel();
-            store = self.tasks.borrow_mut();
-        }
+        let task = slot.task.take().expect("a polled task keeps its future");
         self.complete(store, id, task);
     }
 

@@ -23,9 +23,9 @@
 //!   what must be dropped or woken once the borrow ends.
 //!
 //! No user code (a poll, a `Drop`) ever runs while the store's `RefCell` is borrowed: a
-//! poll runs after the borrow ends (its task the core's `current_task`), and a future or output is
-//! moved out before it is dropped. That is what lets a task spawn, abort or
-//! join other tasks from inside its poll or its destructor.
+//! poll runs after the borrow ends (its task the core's `current_task`), and a future or
+//! output is moved out before it is dropped. That is what lets a task spawn, abort or join
+//! other tasks from inside its poll or its destructor.
 //!
 //! # State
 //!
@@ -168,7 +168,7 @@ pub(crate) enum Join {
     /// The task completed and its slot was removed: its finished task (the output is in
     /// it), and its name and context variables, to drop outside the borrow. (Not the whole
     /// slot: the rest is plain data, and moving it out cost a copy per join.)
-    Finished(Option<BoxedTask>, Option<Box<TaskExtra>>),
+    Finished(Option<TaskBox>, Option<Box<TaskExtra>>),
     /// The slot is gone: the runtime dropped the task while it was pending.
     Gone,
     /// Still running; the waker it replaced, to drop outside the borrow.
@@ -185,9 +185,6 @@ pub(crate) enum Detached {
     Gone,
 }
 
-/// A task's type-erased future (or output), as the store holds it.
-pub(crate) type BoxedTask = TaskBox;
-
 /// What [`TaskStore::complete`] hands back, to act on after the borrow ends.
 #[must_use = "wake the joiner and drop the detached task outside the borrow"]
 pub(crate) enum Completed {
@@ -195,7 +192,7 @@ pub(crate) enum Completed {
     Stored(Option<Waker>),
     /// Nobody will join it (its `JoinHandle` was dropped, which also dropped the join
     /// waker): its removed slot and finished task, to drop.
-    Detached(Option<Slot>, BoxedTask),
+    Detached(Option<Slot>, TaskBox),
 }
 
 /// The slab of tasks and the FIFO of task ids ready to run.

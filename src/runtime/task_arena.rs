@@ -30,11 +30,13 @@
 //!
 //! 1. A `TaskBox`'s pointer is the `TaskCell` inside a live cell laid out by
 //!    [`cell_layout`] for that `TaskCell`'s layout, whose header is initialised; the
-//!    `TaskBox` owns the cell (one `TaskBox` per cell, never copied).
+//!    `TaskBox` owns the cell (one `TaskBox` per cell; a `RunningTask` copies its pointer
+//!    only for a poll, while the box stays in its slot).
 //! 2. A cell's memory came from `arena.carve(class)` when its header holds the arena (and
 //!    `class_of` of its layout is `Some(class)`), else from `alloc::alloc(layout)`.
-//! 3. A chunk is allocated with `CHUNK_LAYOUT` and freed only in the arena's `Drop`, after
-//!    every cell carved from it was freed (each holds the arena's `Rc`).
+//! 3. A chunk is allocated with `CHUNK_LAYOUT` and freed only when no carved cell is in
+//!    use: by `trim` (`live` is zero) or in the arena's `Drop` (each cell holds the arena's
+//!    `Rc`).
 //! 4. A free list holds only cells of its class that no `TaskBox` owns.
 
 use std::alloc::{self, Layout};
@@ -247,6 +249,12 @@ impl TaskBox {
         // tied to `&mut self` is valid; it is never moved until dropped in place.
         unsafe { Pin::new_unchecked(self.task.as_mut()) }
     }
+
+    /// This task, to poll in place while the box stays where it is.
+    #[inline]
+    pub(crate) fn running(&self) -> RunningTask {
+        RunningTask { task: self.task }
+    }
 }
 
 /// A task being polled in its cell while its `TaskBox` stays in the slot (the executor's
@@ -254,14 +262,6 @@ impl TaskBox {
 #[derive(Clone, Copy)]
 pub(crate) struct RunningTask {
     task: NonNull<dyn RawTask>,
-}
-
-impl TaskBox {
-    /// This task, to poll in place while the box stays where it is.
-    #[inline]
-    pub(crate) fn running(&self) -> RunningTask {
-        RunningTask { task: self.task }
-    }
 }
 
 impl RunningTask {
