@@ -6,18 +6,25 @@
 //! system allocator that costs ~50 instructions per spawn when glibc's per-thread cache
 //! absorbs it, and ~320 when a burst of spawns outgrows that cache (a `gather` over 20,000
 //! tasks: callgrind counted `_int_malloc`, `_int_free` and `malloc_consolidate` as a third
-//! of a spawn + join). The arena makes both a few loads and stores.
+//! of a spawn + join). The arena makes both a few loads and stores, and a cell carries no
+//! allocator header: a task costs its `TaskCell`, rounded up to 16 bytes.
 //!
 //! # Design
 //!
-//! * A cell is `[header | TaskCell<F>]`, its size rounded up to a multiple of 16 bytes: its
-//!   *class*. The header is the arena's `Rc`, so a cell keeps its arena alive: the arena
-//!   goes when its runtime and the last of its cells are gone, and a cell can be freed
-//!   anywhere (a `JoinHandle` of one runtime polled inside another) without finding it.
-//! * Cells up to `MAX_CELL` bytes with an alignment of at most 16 come from 64 KiB chunks,
-//!   carved front to back; a freed cell goes on its class's free list (its first word
-//!   links to the next), and the class's next cell comes from that list first. Larger or
-//!   more aligned cells come from the system allocator, with an empty header.
+//! * A cell is just the `TaskCell<F>`, its size rounded up to a multiple of 16 bytes: its
+//!   *class*. Cells up to `MAX_CELL` bytes with an alignment of at most 16 come from 64 KiB
+//!   chunks aligned to 64 KiB, carved front to back after the chunk's 16-byte header; a
+//!   freed cell goes on its class's free list (its first word links to the next), and the
+//!   class's next cell comes from that list first. Larger or more aligned cells come from
+//!   the system allocator. Which of the two a cell came from follows from its task's
+//!   layout (`class_of`), so nothing in the cell records it.
+//! * A chunk's header points to its arena, so a cell can be freed anywhere (a `JoinHandle`
+//!   of one runtime polled inside another) without finding its runtime: round the cell's
+//!   address down to 64 KiB.
+//! * While any cell is in use the arena holds an `Rc` of itself (`keep_alive`), so it
+//!   outlives its runtime for as long as a `JoinHandle` keeps a finished task; the last
+//!   cell's release drops that `Rc`. (One reference per arena in use, not one per cell: a
+//!   cell is 8 bytes smaller than with an `Rc` header, often a whole 16-byte class.)
 //! * Memory goes back to the system allocator when no cell is in use (every chunk but the
 //!   newest) and when the arena goes. While any task lives (an accept loop, say), a runtime
 //!   keeps what each size class needed at its peak, for later tasks of that class; glibc
@@ -28,19 +35,19 @@
 //!
 //! The invariants every `unsafe` block below relies on:
 //!
-//! 1. A `TaskBox`'s pointer is the `TaskCell` inside a live cell laid out by
-//!    [`cell_layout`] for that `TaskCell`'s layout, whose header is initialised; the
+//! 1. A `TaskBox`'s pointer is a live task in a cell laid out for that task's layout; the
 //!    `TaskBox` owns the cell (one `TaskBox` per cell; a `RunningTask` copies its pointer
 //!    only for a poll, while the box stays in its slot).
-//! 2. A cell's memory came from `arena.carve(class)` when its header holds the arena (and
-//!    `class_of` of its layout is `Some(class)`), else from `alloc::alloc(layout)`.
-//! 3. A chunk is allocated with `CHUNK_LAYOUT` and freed only when no carved cell is in
-//!    use: by `trim` (`live` is zero) or in the arena's `Drop` (each cell holds the arena's
-//!    `Rc`).
+//! 2. A cell's memory came from `arena.carve(class)` of the arena its chunk's header names
+//!    when `class_of` of its layout is `Some(class)`, else from `alloc::alloc(layout)`.
+//! 3. A chunk is allocated with `CHUNK_LAYOUT`, its header written before any cell is
+//!    carved, and freed only when no carved cell is in use: by `trim` (`live` is zero) or
+//!    in the arena's `Drop` (while `live` is not zero, `keep_alive` holds the arena).
 //! 4. A free list holds only cells of its class that no `TaskBox` owns.
 
 use std::alloc::{self, Layout};
 use std::cell::{Cell, RefCell};
+use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
@@ -54,34 +61,50 @@ const GRANULE: usize = 16;
 const CLASSES: usize = 32;
 /// The largest cell carved from a chunk.
 const MAX_CELL: usize = GRANULE * CLASSES;
+/// Bytes of a chunk, which is also its alignment: a cell's chunk is its address rounded
+/// down to a multiple of this. Not 64 KiB: glibc serves an aligned block from a larger one
+/// and leaves the pieces around it as free blocks whose headers dirty a page or two, which
+/// cost 10 bytes per idle task with 64 KiB chunks (a million tasks, RSS), 2 with 256 KiB.
+/// Under Miri 64 KiB, so that the tests that fill several chunks take seconds, not minutes.
+#[cfg(not(miri))]
+const CHUNK_SIZE: usize = 256 * 1024;
+#[cfg(miri)]
+const CHUNK_SIZE: usize = 64 * 1024;
 /// Chunks are allocated with this layout.
-const CHUNK_LAYOUT: Layout = match Layout::from_size_align(64 * 1024, GRANULE) {
+const CHUNK_LAYOUT: Layout = match Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE) {
     Ok(layout) => layout,
     Err(_) => panic!("chunk layout"),
 };
+/// Bytes at the start of each chunk before its first cell: the pointer to its arena,
+/// padded so that cells stay 16-aligned.
+const CHUNK_HEADER: usize = GRANULE;
 
-/// What a cell starts with: the arena it was carved from, or `None` for a cell from the
-/// system allocator.
-type Header = Option<Rc<TaskArena>>;
-
-/// The layout of a cell holding a task of layout `task` (header first, padded to its
-/// alignment), and the task's offset in it.
-#[inline]
-fn cell_layout(task: Layout) -> (Layout, usize) {
-    let (layout, offset) = Layout::new::<Header>()
-        .extend(task)
-        .expect("a task cell's layout fits in memory");
-    (layout.pad_to_align(), offset)
-}
-
-/// The class of a cell of `layout`, if it is carved from a chunk.
+/// The class of a cell holding a task of `layout`, if it is carved from a chunk.
 #[inline]
 fn class_of(layout: Layout) -> Option<usize> {
     if layout.size() <= MAX_CELL && layout.align() <= GRANULE {
-        Some(layout.size().div_ceil(GRANULE) - 1)
+        // A zero-sized task (none exists: a `TaskCell` has a stage tag) would take class 0.
+        Some(layout.size().max(1).div_ceil(GRANULE) - 1)
     } else {
         None
     }
+}
+
+/// The arena that carved `cell`, read from its chunk's header.
+///
+/// # Safety
+///
+/// `cell` was carved from a chunk (invariant 2: `class_of` of its task's layout is `Some`)
+/// that is still allocated.
+#[inline]
+unsafe fn arena_of(cell: NonNull<u8>) -> NonNull<TaskArena> {
+    let chunk = cell.map_addr(|addr| {
+        // A chunk's address is a non-zero multiple of `CHUNK_SIZE` (its alignment).
+        NonZeroUsize::new(addr.get() & !(CHUNK_SIZE - 1)).expect("chunks are not at 0")
+    });
+    // SAFETY: the caller's contract: the chunk is live and its header was written when it
+    // was allocated (invariant 3).
+    unsafe { chunk.cast::<NonNull<TaskArena>>().read() }
 }
 
 /// One runtime's task memory: chunks carved into cells, and a free list per class.
@@ -95,6 +118,9 @@ pub(crate) struct TaskArena {
     chunks: RefCell<Vec<NonNull<u8>>>,
     /// Carved cells in use (not on a free list).
     live: Cell<usize>,
+    /// This arena itself while `live` is not zero, so that it outlives its runtime's
+    /// handle for as long as any of its cells.
+    keep_alive: Cell<Option<Rc<TaskArena>>>,
 }
 
 impl TaskArena {
@@ -105,14 +131,19 @@ impl TaskArena {
             end: Cell::new(ptr::null_mut()),
             chunks: RefCell::new(Vec::new()),
             live: Cell::new(0),
+            keep_alive: Cell::new(None),
         })
     }
 
     /// A cell of class `class`: a freed one if there is one, else the next bytes of the
     /// newest chunk.
     #[inline]
-    fn carve(&self, class: usize) -> NonNull<u8> {
-        self.live.set(self.live.get() + 1);
+    fn carve(self: &Rc<Self>, class: usize) -> NonNull<u8> {
+        let live = self.live.get();
+        if live == 0 {
+            self.keep_alive.set(Some(self.clone()));
+        }
+        self.live.set(live + 1);
         let head = self.free[class].get();
         if let Some(cell) = NonNull::new(head) {
             // Invariant 4: a free cell's first word is the next free cell of its class.
@@ -133,7 +164,7 @@ impl TaskArena {
         self.carve_from_new_chunk(size)
     }
 
-    /// Starts a new chunk and carves `size` bytes from its front.
+    /// Starts a new chunk, writes its header and carves `size` bytes after it.
     #[cold]
     #[inline(never)]
     fn carve_from_new_chunk(&self, size: usize) -> NonNull<u8> {
@@ -142,20 +173,25 @@ impl TaskArena {
         let Some(chunk) = NonNull::new(chunk) else {
             alloc::handle_alloc_error(CHUNK_LAYOUT)
         };
+        // SAFETY: the header's 16 bytes are the fresh chunk's first (invariant 3); this
+        // arena sits in an `Rc` that does not move.
+        unsafe { chunk.cast::<NonNull<TaskArena>>().write(NonNull::from(self)) };
         self.chunks.borrow_mut().push(chunk);
         // The old chunk's unused tail (less than `MAX_CELL` bytes) is given up.
-        // SAFETY: `size <= MAX_CELL` is far below the chunk's size.
+        // SAFETY: `CHUNK_HEADER + size <= CHUNK_HEADER + MAX_CELL`, far below the chunk's
+        // size.
         unsafe {
-            self.next.set(chunk.as_ptr().add(size));
-            self.end.set(chunk.as_ptr().add(CHUNK_LAYOUT.size()));
+            let cell = chunk.add(CHUNK_HEADER);
+            self.next.set(cell.as_ptr().add(size));
+            self.end.set(chunk.as_ptr().add(CHUNK_SIZE));
+            cell
         }
-        chunk
     }
 
     /// With no cell in use (`live` is zero): gives every chunk but the newest back to the
-    /// system allocator
-    /// and starts carving that one afresh (its cells are all free). Keeps one chunk so that
-    /// a loop whose tasks come and go one at a time does not allocate a chunk each time.
+    /// system allocator and starts carving that one afresh (its cells are all free). Keeps
+    /// one chunk so that a loop whose tasks come and go one at a time does not allocate a
+    /// chunk each time.
     #[cold]
     #[inline(never)]
     fn trim(&self) {
@@ -172,37 +208,45 @@ impl TaskArena {
         for head in &self.free {
             head.set(ptr::null_mut());
         }
-        self.next.set(newest.as_ptr());
-        // SAFETY: one past the end of the chunk's allocation.
-        self.end
-            .set(unsafe { newest.as_ptr().add(CHUNK_LAYOUT.size()) });
+        // SAFETY: the header's end and one past the end of the chunk's allocation.
+        unsafe {
+            self.next.set(newest.as_ptr().add(CHUNK_HEADER));
+            self.end.set(newest.as_ptr().add(CHUNK_SIZE));
+        }
     }
 
-    /// Puts a cell of class `class` on its free list.
+    /// Puts a cell of class `class` on its free list. When it was the last cell in use,
+    /// returns the arena's hold on itself, which the caller drops once it no longer uses
+    /// the arena (it may be the last reference).
     ///
     /// # Safety
     ///
     /// `cell` was carved from this arena as class `class` and nothing uses it any more.
     #[inline]
-    unsafe fn release(&self, class: usize, cell: NonNull<u8>) {
+    #[must_use = "drop the arena's hold on itself after the last use of the arena"]
+    unsafe fn release(&self, class: usize, cell: NonNull<u8>) -> Option<Rc<TaskArena>> {
         // SAFETY: the cell is 16-aligned, at least 16 bytes and unused (the caller's
         // contract), so its first word can hold the link (invariant 4).
         unsafe { cell.cast::<*mut u8>().write(self.free[class].get()) };
         self.free[class].set(cell.as_ptr());
         let live = self.live.get() - 1;
         self.live.set(live);
-        if live == 0 && self.chunks.borrow().len() > 1 {
+        if live != 0 {
+            return None;
+        }
+        if self.chunks.borrow().len() > 1 {
             // The last cell in use: after a burst, the memory goes back now rather than
             // when the runtime is dropped.
             self.trim();
         }
+        self.keep_alive.take()
     }
 }
 
 impl Drop for TaskArena {
     fn drop(&mut self) {
         for chunk in self.chunks.get_mut().drain(..) {
-            // Invariant 3: no cell of it is in use (each would hold this arena alive).
+            // Invariant 3: no cell of it is in use (`keep_alive` would hold this arena).
             // SAFETY: `chunk` was allocated with `CHUNK_LAYOUT` and is freed once, here.
             unsafe { alloc::dealloc(chunk.as_ptr(), CHUNK_LAYOUT) };
         }
@@ -220,23 +264,24 @@ impl TaskBox {
     /// large or too aligned for the arena).
     #[inline]
     pub(crate) fn new<T: RawTask + 'static>(arena: &Rc<TaskArena>, task: T) -> TaskBox {
-        let (layout, offset) = cell_layout(Layout::new::<T>());
-        let (cell, header) = match class_of(layout) {
-            Some(class) => (arena.carve(class), Some(arena.clone())),
+        let layout = Layout::new::<T>();
+        let cell = match class_of(layout) {
+            Some(class) => arena.carve(class),
             None => {
-                // SAFETY: the layout holds at least the header, so its size is not zero.
+                // A task too large for a class is not zero-sized.
+                // SAFETY: `layout` has a non-zero size (it exceeds `MAX_CELL`, or its
+                // alignment, over 16, divides its size).
                 let cell = unsafe { alloc::alloc(layout) };
                 let Some(cell) = NonNull::new(cell) else {
                     alloc::handle_alloc_error(layout)
                 };
-                (cell, None)
+                cell
             }
         };
-        // SAFETY: `cell` is fresh memory of `layout` (invariant 2), which has room for the
-        // header at 0 and a `T` at `offset`, each suitably aligned (`cell_layout`).
+        // SAFETY: `cell` is fresh memory of at least `layout`'s size and alignment
+        // (invariant 2: a class's cells are 16-aligned multiples of 16 bytes).
         unsafe {
-            cell.cast::<Header>().write(header);
-            let task_ptr = cell.add(offset).cast::<T>();
+            let task_ptr = cell.cast::<T>();
             task_ptr.write(task);
             TaskBox { task: task_ptr }
         }
@@ -287,30 +332,31 @@ impl Drop for TaskBox {
         }
         impl Drop for Release {
             fn drop(&mut self) {
-                // Invariants 1 and 2: the header is initialised and says where the memory
-                // came from; the task in the cell has been dropped.
-                // SAFETY: the cell is owned by the dropped `TaskBox`, read once, here.
-                let header = unsafe { self.cell.cast::<Header>().read() };
-                match header {
-                    Some(arena) => {
-                        let class = class_of(self.layout).expect("a carved cell has a class");
-                        // SAFETY: carved from `arena` as `class` (invariant 2), now unused.
-                        unsafe { arena.release(class, self.cell) };
-                        // `arena` (this cell's count on it) is dropped last: if it was the
-                        // last, the chunks go only now.
+                // Invariant 2: the layout says where the memory came from; the task in the
+                // cell has been dropped, and the cell is released once, here.
+                match class_of(self.layout) {
+                    Some(class) => {
+                        // SAFETY: a carved cell's chunk is live while the cell is in use
+                        // (invariant 3), and names the arena that carved it (invariant 2).
+                        let arena = unsafe { arena_of(self.cell) };
+                        // SAFETY: the arena is alive: its `keep_alive` holds it while this
+                        // cell is in use (invariant 3); the cell is carved as `class`.
+                        let hold = unsafe { arena.as_ref().release(class, self.cell) };
+                        // The arena's hold on itself goes last: if it was the last
+                        // reference, the arena and its chunks go only now.
+                        drop(hold);
                     }
                     // SAFETY: allocated with `layout` by the system allocator (invariant 2).
                     None => unsafe { alloc::dealloc(self.cell.as_ptr(), self.layout) },
                 }
             }
         }
-        // SAFETY: the task is live (invariant 1); its layout gives its cell's layout and
-        // its offset in the cell, the same computation `new` made.
+        // SAFETY: the task is live (invariant 1); its layout is the one `new` computed its
+        // cell from, and the cell starts at the task.
         unsafe {
-            let (layout, offset) = cell_layout(Layout::for_value(self.task.as_ref()));
             let release = Release {
-                cell: self.task.cast::<u8>().sub(offset),
-                layout,
+                cell: self.task.cast::<u8>(),
+                layout: Layout::for_value(self.task.as_ref()),
             };
             ptr::drop_in_place(self.task.as_ptr());
             drop(release);
@@ -407,7 +453,7 @@ mod tests {
     fn chunks_go_back_when_no_cell_is_in_use() {
         let arena = TaskArena::new();
         let keep = boxed(&arena, async { 0_u8 });
-        let burst: Vec<TaskBox> = (0..5_000)
+        let burst: Vec<TaskBox> = (0..CHUNK_SIZE / 16)
             .map(|i| boxed(&arena, async move { i }))
             .collect();
         let chunks = arena.chunks.borrow().len();
@@ -431,7 +477,7 @@ mod tests {
     #[test]
     fn cells_outliving_the_handle_keep_their_chunks() {
         let arena = TaskArena::new();
-        let mut cells: Vec<TaskBox> = (0..5_000_u32)
+        let mut cells: Vec<TaskBox> = (0..(CHUNK_SIZE / 16) as u32)
             .map(|i| boxed(&arena, async move { i }))
             .collect();
         assert!(arena.chunks.borrow().len() > 1);
@@ -443,6 +489,23 @@ mod tests {
                 assert!(poll_once(first).is_ready());
             }
         }
+    }
+
+    /// A cell is its task rounded up to its class, with no header: a chunk holds as many
+    /// 64-byte cells as fit after the chunk's header.
+    #[test]
+    fn a_cell_costs_its_class() {
+        let arena = TaskArena::new();
+        let layout = Layout::new::<TaskCell<std::future::Ready<[u64; 6]>>>();
+        assert_eq!(class_of(layout), Some(64 / GRANULE - 1), "{layout:?}");
+        let per_chunk = (CHUNK_SIZE - CHUNK_HEADER) / 64;
+        let cells: Vec<TaskBox> = (0..per_chunk)
+            .map(|i| boxed(&arena, std::future::ready([i as u64; 6])))
+            .collect();
+        assert_eq!(arena.chunks.borrow().len(), 1);
+        let one_more = boxed(&arena, std::future::ready([0_u64; 6]));
+        assert_eq!(arena.chunks.borrow().len(), 2);
+        drop((cells, one_more));
     }
 
     /// A cell keeps its arena: the runtime's handle may go first.
