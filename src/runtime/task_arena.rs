@@ -175,7 +175,11 @@ impl TaskArena {
         };
         // SAFETY: the header's 16 bytes are the fresh chunk's first (invariant 3); this
         // arena sits in an `Rc` that does not move.
-        unsafe { chunk.cast::<NonNull<TaskArena>>().write(NonNull::from(self)) };
+        unsafe {
+            chunk
+                .cast::<NonNull<TaskArena>>()
+                .write(NonNull::from(self))
+        };
         self.chunks.borrow_mut().push(chunk);
         // The old chunk's unused tail (less than `MAX_CELL` bytes) is given up.
         // SAFETY: `CHUNK_HEADER + size <= CHUNK_HEADER + MAX_CELL`, far below the chunk's
