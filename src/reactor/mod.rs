@@ -126,12 +126,12 @@ impl Reactor {
         true
     }
 
-    /// Registers `source` for read and write readiness; returns its slab key, generation and
-    /// readiness state.
+    /// Registers `source` for read and write readiness; returns its readiness state, which
+    /// also holds its slab key and generation.
     pub(crate) fn register(
         &mut self,
         source: &mut impl mio::event::Source,
-    ) -> io::Result<(u32, u32, Rc<ScheduledIo>)> {
+    ) -> io::Result<Rc<ScheduledIo>> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
         if key >= u32::MAX as usize {
@@ -147,9 +147,9 @@ impl Reactor {
         self.poll
             .registry()
             .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
-        let io = Rc::new(ScheduledIo::new(generation));
+        let io = Rc::new(ScheduledIo::new(key as u32, generation));
         entry.insert(io.clone());
-        Ok((key as u32, generation, io))
+        Ok(io)
     }
 
     /// Deregisters `source` and frees its slot (see [`release`](Self::release)).

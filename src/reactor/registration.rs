@@ -39,10 +39,9 @@ pub(crate) struct ReadyEvent {
 /// without that still frees its slot; the OS registration goes away when the fd closes.
 pub(crate) struct Registration {
     reactor: ReactorHandle,
-    /// The readiness state, shared with the reactor's slab.
+    /// The readiness state, shared with the reactor's slab; it also holds the source's
+    /// slab key and generation (one copy per source, not one per handle on it).
     io: Rc<ScheduledIo>,
-    key: u32,
-    generation: u32,
 }
 
 impl Registration {
@@ -56,13 +55,8 @@ impl Registration {
                  Runtime::block_on",
             )
         })?;
-        let (key, generation, io) = reactor.register(source)?;
-        Ok(Registration {
-            reactor,
-            io,
-            key,
-            generation,
-        })
+        let io = reactor.register(source)?;
+        Ok(Registration { reactor, io })
     }
 
     /// Ready when the source is (or may be) ready in `direction`; otherwise stores the
@@ -202,7 +196,9 @@ impl Registration {
 
     /// Removes `source` from the reactor and frees the slot. Idempotent.
     pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source) {
-        let removed = self.reactor.deregister(source, self.key, self.generation);
+        let removed = self
+            .reactor
+            .deregister(source, self.io.key, self.io.generation);
         // Wakers are dropped outside the reactor's borrow.
         if let Some(io) = removed {
             drop(io.release());
@@ -213,7 +209,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         // If the owner already deregistered, this finds a newer generation and does nothing.
-        let removed = self.reactor.release(self.key, self.generation);
+        let removed = self.reactor.release(self.io.key, self.io.generation);
         if let Some(io) = removed {
             drop(io.release());
         }
@@ -222,4 +218,20 @@ impl Drop for Registration {
 
 fn deregistered() -> io::Error {
     io::Error::other("evloop: I/O source was deregistered")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every socket holds a `Registration` and every source a `ScheduledIo`: keep an idle
+    /// connection's share of them small (the key and generation live once, in the
+    /// `ScheduledIo`, whose padding had room for the key).
+    #[test]
+    fn registrations_stay_small() {
+        assert!(std::mem::size_of::<super::Registration>() <= 16);
+        assert!(std::mem::size_of::<super::ScheduledIo>() <= 56);
+        // The socket itself (4 bytes in release builds; mio adds a selector id in debug
+        // builds) plus the registration.
+        let socket = std::mem::size_of::<Option<mio::net::TcpStream>>().next_multiple_of(8);
+        assert!(std::mem::size_of::<crate::net::TcpStream>() <= socket + 16);
+    }
 }

@@ -38,6 +38,8 @@ pub(crate) const STICKY: u8 = READ_CLOSED | WRITE_CLOSED;
 /// registers again is not added twice (`will_wake`). So a direction holds at most one waker
 /// per task that waited on it since its last event.
 pub(crate) struct ScheduledIo {
+    /// The source's slab key in the reactor (fits in what was padding).
+    pub(crate) key: u32,
     pub(crate) generation: u32,
     readiness: Cell<u8>,
     /// Incremented by every event, so a clear can tell whether readiness changed since.
@@ -56,8 +58,9 @@ pub(crate) struct ScheduledIo {
 pub(crate) type ReleasedWakers = (Option<Waker>, Option<Waker>, Option<Box<[Vec<Waker>; 2]>>);
 
 impl ScheduledIo {
-    pub(crate) fn new(generation: u32) -> Self {
+    pub(crate) fn new(key: u32, generation: u32) -> Self {
         ScheduledIo {
+            key,
             generation,
             // A fresh socket may already be writable or hold data; mio reports edges only
             // from registration on, so start optimistic: the first operation finds out.

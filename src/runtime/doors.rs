@@ -145,12 +145,12 @@ impl ReactorHandle {
         super::context::current_core().map(|core| ReactorHandle { core })
     }
 
-    /// Registers `source` for both directions, edge-triggered; returns its slot key,
-    /// generation and readiness state.
+    /// Registers `source` for both directions, edge-triggered; returns its readiness
+    /// state, which also holds its slot key and generation.
     pub(crate) fn register(
         &self,
         source: &mut impl mio::event::Source,
-    ) -> io::Result<(u32, u32, Rc<ScheduledIo>)> {
+    ) -> io::Result<Rc<ScheduledIo>> {
         self.core.reactor.borrow_mut().register(source)
     }
 
