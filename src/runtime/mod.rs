@@ -4,7 +4,8 @@
 //!
 //! * `api.rs`: the public face: [`Runtime`] (asyncio's loop object) and [`run`].
 //! * `builder.rs`: [`Builder`] and the runtime's `Config`.
-//! * `core.rs`: `Core`, everything one runtime owns, and the loop turn.
+//! * `core.rs`: `Core`, everything one runtime owns, and the loop turn; `executor.rs`: the
+//!   task half of `Core` (spawn, poll, complete, abort, wake).
 //! * `store.rs`, `cell.rs`, `id.rs`, `join_error.rs`: the slab of tasks, a task's type-erased
 //!   cell, its public [`Id`] and [`JoinError`].
 //! * `waker.rs`: the only code that builds a `Waker`.
@@ -45,6 +46,7 @@ mod clock;
 mod context;
 mod core;
 mod doors;
+mod executor;
 mod handle;
 mod id;
 mod introspect;
