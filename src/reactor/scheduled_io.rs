@@ -100,7 +100,7 @@ impl ScheduledIo {
         let slot = if write { &self.writer } else { &self.reader };
         match slot.take() {
             Some(stored) if stored.will_wake(waker) => slot.set(Some(stored)),
-            None => slot.set(Some(waker.clone())),
+            None => slot.set(Some(crate::runtime::clone_waker(waker))),
             Some(stored) => {
                 slot.set(Some(stored));
                 self.add_more(write, waker);

@@ -347,7 +347,7 @@ impl TaskStore {
         }
         match &slot.join_waker {
             Some(stored) if stored.will_wake(waker) => Join::Pending(None),
-            _ => Join::Pending(slot.join_waker.replace(waker.clone())),
+            _ => Join::Pending(slot.join_waker.replace(super::waker::clone_waker(waker))),
         }
     }
 

@@ -214,7 +214,7 @@ impl Wheel {
         let generation = self.inserted;
         entry.insert(Entry {
             tick,
-            waker: waker.clone(),
+            waker: crate::runtime::clone_waker(waker),
             generation,
             level: 0,
             slot: 0,
@@ -259,7 +259,8 @@ impl Wheel {
         if entry.waker.will_wake(waker) {
             Ok(None)
         } else {
-            Ok(Some(std::mem::replace(&mut entry.waker, waker.clone())))
+            let waker = crate::runtime::clone_waker(waker);
+            Ok(Some(std::mem::replace(&mut entry.waker, waker)))
         }
     }
 
