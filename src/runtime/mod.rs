@@ -77,5 +77,5 @@ pub(crate) use doors::{ReactorHandle, TaskHost};
 pub(crate) use join_error::panic_message;
 pub(crate) use store::TaskId;
 pub(crate) use task_context::{context_get, context_set};
-pub(crate) use waker::clone_waker;
 pub(crate) use virtual_time::{Step, advance_clock, loop_now, pause_clock, resume_clock};
+pub(crate) use waker::clone_waker;
