@@ -133,6 +133,24 @@ fn reset_moves_the_deadline() {
     });
 }
 
+/// A finished sleep awaited again, and a sleep reset to a deadline already past, are ready
+/// at their first poll (the clock is read before arming; nothing waits for the wheel).
+#[test]
+fn a_finished_or_past_sleep_is_ready_at_once() {
+    support::run(async {
+        let mut sleep = evloop::sleep(Duration::from_millis(2));
+        (&mut sleep).await;
+        assert!(evloop::wait_for(Duration::ZERO, &mut sleep).await.is_ok());
+        sleep.reset(Instant::now() - Duration::from_millis(1));
+        assert!(evloop::wait_for(Duration::ZERO, &mut sleep).await.is_ok());
+        // Armed far away, then reset into the past: disarmed, and ready at once.
+        sleep.reset(Instant::now() + Duration::from_secs(3600));
+        assert!(evloop::wait_for(Duration::ZERO, &mut sleep).await.is_err());
+        sleep.reset(Instant::now() - Duration::from_millis(1));
+        assert!(evloop::wait_for(Duration::ZERO, &mut sleep).await.is_ok());
+    });
+}
+
 #[test]
 fn sleep_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>(_: &T) {}

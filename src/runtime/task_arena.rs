@@ -12,15 +12,16 @@
 //! # Design
 //!
 //! * A cell is just the `TaskCell<F>`, its size rounded up to a multiple of 16 bytes: its
-//!   *class*. Cells up to `MAX_CELL` bytes with an alignment of at most 16 come from 64 KiB
-//!   chunks aligned to 64 KiB, carved front to back after the chunk's 16-byte header; a
+//!   *class*. Cells up to `MAX_CELL` bytes with an alignment of at most 16 come from chunks of
+//!   `CHUNK_SIZE` bytes (256 KiB; 64 KiB under Miri) aligned to their size, carved front to
+//!   back after the chunk's 16-byte header; a
 //!   freed cell goes on its class's free list (its first word links to the next), and the
 //!   class's next cell comes from that list first. Larger or more aligned cells come from
 //!   the system allocator. Which of the two a cell came from follows from its task's
 //!   layout (`class_of`), so nothing in the cell records it.
 //! * A chunk's header points to its arena, so a cell can be freed anywhere (a `JoinHandle`
 //!   of one runtime polled inside another) without finding its runtime: round the cell's
-//!   address down to 64 KiB.
+//!   address down to a multiple of `CHUNK_SIZE`.
 //! * While any cell is in use the arena holds an `Rc` of itself (`keep_alive`), so it
 //!   outlives its runtime for as long as a `JoinHandle` keeps a finished task; the last
 //!   cell's release drops that `Rc`. (One reference per arena in use, not one per cell: a
@@ -29,7 +30,7 @@
 //!   newest) and when the arena goes. While any task lives (an accept loop, say), a runtime
 //!   keeps what each size class needed at its peak, for later tasks of that class; glibc
 //!   keeps freed small blocks too, but can give them to other sizes. Each runtime keeps
-//!   one 64 KiB chunk until it is dropped.
+//!   one chunk until it is dropped (resident only as far as it was carved).
 //!
 //! # Safety
 //!
@@ -44,6 +45,9 @@
 //!    carved, and freed only when no carved cell is in use: by `trim` (`live` is zero) or
 //!    in the arena's `Drop` (while `live` is not zero, `keep_alive` holds the arena).
 //! 4. A free list holds only cells of its class that no `TaskBox` owns.
+//! 5. `keep_alive` is `Some` exactly while `live` is not zero: set when `carve` counts the
+//!    first cell in use, handed back by the `release` of the last one, so the arena (and
+//!    every chunk) outlives each cell carved from it.
 
 use std::alloc::{self, Layout};
 use std::cell::{Cell, RefCell};
@@ -135,15 +139,28 @@ impl TaskArena {
         })
     }
 
-    /// A cell of class `class`: a freed one if there is one, else the next bytes of the
-    /// newest chunk.
+    /// A cell of class `class`, counted in use (invariant 5).
     #[inline]
     fn carve(self: &Rc<Self>, class: usize) -> NonNull<u8> {
+        // Counted once it exists: if a new chunk cannot be had (an allocation failure that
+        // unwinds), nothing was counted.
+        let cell = self.take_cell(class);
         let live = self.live.get();
         if live == 0 {
-            self.keep_alive.set(Some(self.clone()));
+            let held = self.keep_alive.replace(Some(self.clone()));
+            debug_assert!(
+                held.is_none(),
+                "the arena holds itself only while cells live"
+            );
         }
         self.live.set(live + 1);
+        cell
+    }
+
+    /// A free cell of class `class`: a freed one if there is one, else the next bytes of
+    /// the newest chunk.
+    #[inline]
+    fn take_cell(self: &Rc<Self>, class: usize) -> NonNull<u8> {
         let head = self.free[class].get();
         if let Some(cell) = NonNull::new(head) {
             // Invariant 4: a free cell's first word is the next free cell of its class.
@@ -167,18 +184,18 @@ impl TaskArena {
     /// Starts a new chunk, writes its header and carves `size` bytes after it.
     #[cold]
     #[inline(never)]
-    fn carve_from_new_chunk(&self, size: usize) -> NonNull<u8> {
+    fn carve_from_new_chunk(self: &Rc<Self>, size: usize) -> NonNull<u8> {
         // SAFETY: `CHUNK_LAYOUT` has a non-zero size.
         let chunk = unsafe { alloc::alloc(CHUNK_LAYOUT) };
         let Some(chunk) = NonNull::new(chunk) else {
             alloc::handle_alloc_error(CHUNK_LAYOUT)
         };
         // SAFETY: the header's 16 bytes are the fresh chunk's first (invariant 3); this
-        // arena sits in an `Rc` that does not move.
+        // arena is the value of an `Rc`, which does not move it.
         unsafe {
             chunk
                 .cast::<NonNull<TaskArena>>()
-                .write(NonNull::from(self))
+                .write(NonNull::from(&**self))
         };
         self.chunks.borrow_mut().push(chunk);
         // The old chunk's unused tail (less than `MAX_CELL` bytes) is given up.
@@ -268,13 +285,12 @@ impl TaskBox {
     /// large or too aligned for the arena).
     #[inline]
     pub(crate) fn new<T: RawTask + 'static>(arena: &Rc<TaskArena>, task: T) -> TaskBox {
+        const { assert!(size_of::<T>() != 0, "a task cell is never zero-sized") };
         let layout = Layout::new::<T>();
         let cell = match class_of(layout) {
             Some(class) => arena.carve(class),
             None => {
-                // A task too large for a class is not zero-sized.
-                // SAFETY: `layout` has a non-zero size (it exceeds `MAX_CELL`, or its
-                // alignment, over 16, divides its size).
+                // SAFETY: `layout` has a non-zero size (the assertion above).
                 let cell = unsafe { alloc::alloc(layout) };
                 let Some(cell) = NonNull::new(cell) else {
                     alloc::handle_alloc_error(layout)
@@ -510,6 +526,28 @@ mod tests {
         let one_more = boxed(&arena, std::future::ready([0_u64; 6]));
         assert_eq!(arena.chunks.borrow().len(), 2);
         drop((cells, one_more));
+    }
+
+    /// A task owning another task of the same arena, dropped after the runtime's handle on
+    /// the arena: the inner cell goes back during the outer one's destructor, the outer
+    /// one last, and the arena only with it.
+    #[test]
+    fn a_cell_holding_another_cell_goes_after_the_handle() {
+        let arena = TaskArena::new();
+        let inner = boxed(&arena, async { 1_u8 });
+        let outer = boxed(&arena, async move {
+            let _inner = inner;
+            2_u8
+        });
+        assert_eq!(arena.live.get(), 2);
+        let weak = Rc::downgrade(&arena);
+        drop(arena);
+        assert!(weak.upgrade().is_some(), "the cells in use keep the arena");
+        drop(outer);
+        assert!(
+            weak.upgrade().is_none(),
+            "the last release lets the arena go"
+        );
     }
 
     /// A cell keeps its arena: the runtime's handle may go first.

@@ -138,6 +138,36 @@ mod tests {
         assert_eq!(local_task(Waker::noop(), 7), None);
     }
 
+    /// `clone_waker` keeps an evloop waker's word (the same task, no vtable call) and
+    /// clones any other waker through its own vtable.
+    #[test]
+    fn clone_waker_keeps_the_task() {
+        let id = TaskId {
+            key: 3,
+            generation: 5,
+        };
+        let waker = task_waker(1, id);
+        let cloned = clone_waker(&waker);
+        assert!(cloned.will_wake(&waker));
+        assert_eq!(local_task(&cloned, 1), Some(id));
+        // Any other waker: through its own vtable's `clone`.
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CLONES: AtomicUsize = AtomicUsize::new(0);
+        fn counted_clone(data: *const ()) -> RawWaker {
+            CLONES.fetch_add(1, Ordering::Relaxed);
+            RawWaker::new(data, &COUNTED)
+        }
+        fn nothing(_: *const ()) {}
+        static COUNTED: RawWakerVTable =
+            RawWakerVTable::new(counted_clone, nothing, nothing, nothing);
+        // SAFETY: the vtable's functions ignore the data word, which is null.
+        let foreign = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &COUNTED)) };
+        let cloned = clone_waker(&foreign);
+        assert_eq!(CLONES.load(Ordering::Relaxed), 1);
+        assert!(std::ptr::eq(cloned.vtable(), &COUNTED));
+        assert_eq!(local_task(&cloned, 1), None);
+    }
+
     #[test]
     fn pack_roundtrip() {
         let id = TaskId {

@@ -225,7 +225,7 @@ impl Drop for Sleep {
 mod tests {
     /// Every idle task on a timer holds one: 40 bytes (the timer key's non-zero generation
     /// is the niche that tells armed from unarmed, with room for the unarmed flag beside
-    /// it; 56 with an `Option` and a separate flag).
+    /// it; 48 with an `Option` and a separate flag).
     #[test]
     fn sleep_stays_small() {
         assert!(std::mem::size_of::<super::Sleep>() <= 40);

@@ -124,8 +124,8 @@ fn new_levels() -> [Level; LEVELS] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     key: u32,
-    /// Never zero (insertion numbers start at 1), so an `Option` of a key, or of a
-    /// `Sleep`'s `(runtime, key)`, needs no separate tag: a `Sleep` is 8 bytes smaller.
+    /// Never zero (insertion numbers start at 1): the niche that tells a `Sleep`'s armed
+    /// state from its unarmed one without a separate tag (`sleep.rs`, `TimerState`).
     generation: NonZeroU64,
 }
 
