@@ -14,7 +14,11 @@
 //! goes in the level of the highest bit in which `t` differs from `elapsed` (the tick
 //! processed so far), in the slot named by that level's bits of `t`. When the wheel reaches a
 //! slot of level > 0, its entries cascade into lower levels (or fire). Deadlines beyond the
-//! top level wait in its last slot and are re-placed when it comes due.
+//! top level wait in its last slot and are re-placed when it comes due. An entry due 2^48
+//! ticks (about 8,900 years) or more after the wheel was made is *parked*: kept, so that its
+//! key cancels it, but in no slot, so it never fires (a deadline too far away for `Instant`
+//! never fires either). With that limit a tick fits in 48 bits and shares one word with
+//! the entry's level and slot, so an entry is 40 bytes.
 //!
 //! Level 0 is wide (4096 slots rather than 64) so that the common timers (sleeps and
 //! timeouts under a few seconds) never cascade: a cascade moves every entry of a slot at
@@ -129,15 +133,50 @@ pub(crate) struct TimerKey {
     generation: NonZeroU64,
 }
 
+/// Bits of an entry's tick: 48 bits of milliseconds, about 8,900 years.
+const TICK_BITS: u32 = 48;
+const TICK_MASK: u64 = (1 << TICK_BITS) - 1;
+/// Where an entry's level sits in its `place` word (3 bits), then its slot (12 bits).
+const LEVEL_SHIFT: u32 = TICK_BITS;
+const SLOT_SHIFT: u32 = TICK_BITS + 3;
+/// The level of a *parked* entry: one due at or after tick `TICK_MASK` (about 8,900 years
+/// after the wheel was made). It keeps its key (cancel and waker updates work) but sits in
+/// no slot, so it never fires, like a deadline too far away for `Instant`.
+const PARKED: usize = 7;
+const _: () = assert!(LEVELS <= PARKED && SLOT_SHIFT + LEVEL0_BITS <= 64);
+
 struct Entry {
-    /// The tick at which the entry is due.
-    tick: u64,
+    /// The tick at which the entry is due (bits 0..48), its level (`PARKED`: none) and its
+    /// slot in that level: one word rather than three fields, so an entry is 40 bytes, not
+    /// 48 (one per task parked on a timer).
+    place: u64,
     waker: Waker,
     generation: u64,
-    level: u8,
-    slot: u16,
     prev: u32,
     next: u32,
+}
+
+impl Entry {
+    #[inline(always)]
+    fn tick(&self) -> u64 {
+        self.place & TICK_MASK
+    }
+
+    #[inline(always)]
+    fn level(&self) -> usize {
+        ((self.place >> LEVEL_SHIFT) & 7) as usize
+    }
+
+    #[inline(always)]
+    fn slot(&self) -> usize {
+        (self.place >> SLOT_SHIFT) as usize
+    }
+
+    /// The `place` word of an entry due at `tick` in `level`, `slot`.
+    #[inline(always)]
+    fn place(tick: u64, level: usize, slot: usize) -> u64 {
+        tick | (level as u64) << LEVEL_SHIFT | (slot as u64) << SLOT_SHIFT
+    }
 }
 
 /// The timer wheel. Entries are removed when they fire; a `Sleep` then sees its deadline
@@ -213,15 +252,18 @@ impl Wheel {
         self.inserted += 1;
         let generation = self.inserted;
         entry.insert(Entry {
-            tick,
+            place: tick, // `link` adds the level and slot
+
             waker: crate::runtime::clone_waker(waker),
             generation,
-            level: 0,
-            slot: 0,
             prev: NIL,
             next: NIL,
         });
-        self.link(key as u32);
+        if tick < TICK_MASK {
+            self.link(key as u32, tick);
+        } else {
+            self.entries[key].place = Entry::place(TICK_MASK, PARKED, 0);
+        }
         let timer = TimerKey {
             key: key as u32,
             generation: NonZeroU64::new(generation).expect("insertion numbers start at 1"),
@@ -276,9 +318,9 @@ impl Wheel {
         self.entries.remove(key as usize).waker
     }
 
-    /// Places entry `key` in the level and slot its tick calls for, relative to `elapsed`.
-    fn link(&mut self, key: u32) {
-        let tick = self.entries[key as usize].tick;
+    /// Places entry `key`, due at `tick`, in the level and slot its tick calls for, relative
+    /// to `elapsed`.
+    fn link(&mut self, key: u32, tick: u64) {
         let mut placed = tick;
         if (self.elapsed ^ placed) > RANGE_MASK {
             // Beyond the top level: wait in the last tick of the current top-level window.
@@ -295,8 +337,7 @@ impl Wheel {
         // links are circular, its `next` links end in NIL.
         let head = self.levels[level].head(slot);
         let entry = &mut self.entries[key as usize];
-        entry.level = level as u8;
-        entry.slot = slot as u16;
+        entry.place = Entry::place(tick, level, slot);
         entry.next = NIL;
         if head == NIL {
             entry.prev = key;
@@ -313,8 +354,11 @@ impl Wheel {
     fn unlink(&mut self, key: u32) {
         let (level, slot, prev, next) = {
             let e = &self.entries[key as usize];
-            (e.level as usize, e.slot as usize, e.prev, e.next)
+            (e.level(), e.slot(), e.prev, e.next)
         };
+        if level == PARKED {
+            return; // in no list
+        }
         let head = self.levels[level].head(slot);
         if key == head {
             // The new head (if any) inherits the tail link.
@@ -413,7 +457,7 @@ impl Wheel {
             if deadline <= now {
                 self.fine.swap_remove(i);
                 self.unlink(timer.key);
-                let tick = self.entries[timer.key as usize].tick;
+                let tick = self.entries[timer.key as usize].tick();
                 fired.push((tick, timer.generation.get(), self.remove(timer.key)));
                 continue;
             }
@@ -439,8 +483,8 @@ impl Wheel {
             while cursor != NIL {
                 let entry = &self.entries[cursor as usize];
                 let next = entry.next;
-                if entry.tick <= now_tick {
-                    let (tick, generation) = (entry.tick, entry.generation);
+                if entry.tick() <= now_tick {
+                    let (tick, generation) = (entry.tick(), entry.generation);
                     fired.push((tick, generation, self.remove(cursor)));
                 } else {
                     relink.push(cursor);
@@ -454,7 +498,8 @@ impl Wheel {
             relink.sort_unstable_by_key(|&key| self.entries[key as usize].generation);
         }
         for key in relink.drain(..) {
-            self.link(key);
+            let tick = self.entries[key as usize].tick();
+            self.link(key, tick);
         }
         self.relink = relink;
         // Fine entries due by `now`, once every entry is linked again.
@@ -484,6 +529,40 @@ mod tests {
 
     fn at(base: Instant, ms: u64) -> Instant {
         base + Duration::from_millis(ms)
+    }
+
+    /// One per task parked on a timer: 40 bytes (the tick, level and slot share a word).
+    #[test]
+    fn an_entry_stays_small() {
+        assert!(std::mem::size_of::<Entry>() <= 40);
+    }
+
+    /// A deadline at or past 2^48 ms (~8,900 years) is parked: armed (its key cancels and
+    /// updates it) but in no slot, so it never fires and never sets the loop's wait; the
+    /// wheel's other entries work as usual.
+    #[test]
+    fn a_deadline_past_the_ticks_range_is_parked() {
+        let base = Instant::now();
+        let mut wheel = Wheel::new(base);
+        let far = wheel
+            .insert(at(base, 1 << TICK_BITS), Waker::noop())
+            .unwrap();
+        let farther = wheel
+            .insert(base + Duration::from_secs(u64::MAX / 4_000), Waker::noop())
+            .unwrap();
+        assert!(wheel.next_deadline().is_none());
+        let near = wheel.insert(at(base, 5), Waker::noop()).unwrap();
+        let mut wakers = Vec::new();
+        wheel.process(at(base, 5), &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(!wheel.is_armed(near));
+        wheel.process(at(base, (1 << TICK_BITS) + 10), &mut wakers);
+        assert_eq!(wakers.len(), 1, "a parked entry fired");
+        assert!(wheel.is_armed(far) && wheel.is_armed(farther));
+        assert!(matches!(wheel.update_waker(far, Waker::noop()), Ok(_)));
+        assert!(wheel.cancel(far).is_some());
+        assert!(!wheel.is_armed(far));
+        assert_eq!(wheel.clear().len(), 1);
     }
 
     #[test]
