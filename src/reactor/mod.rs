@@ -156,23 +156,27 @@ impl Reactor {
     pub(crate) fn deregister(
         &mut self,
         source: &mut impl mio::event::Source,
-        key: u32,
-        generation: u32,
+        io: &Rc<ScheduledIo>,
     ) -> Option<Rc<ScheduledIo>> {
         // An error here means the fd is already gone from the epoll set; nothing to undo.
         let _ = self.poll.registry().deregister(source);
-        self.release(key, generation)
+        self.release(io)
     }
 
     /// Frees the slot of a source without touching the OS registration (the fd was closed,
     /// which removes it from the epoll set). Returns the slot's state, `None` if it was
     /// already freed; the caller calls [`ScheduledIo::release`] on it outside the borrow.
-    pub(crate) fn release(&mut self, key: u32, generation: u32) -> Option<Rc<ScheduledIo>> {
+    ///
+    /// The slot must hold this very `ScheduledIo` (the registration keeps it alive, so no
+    /// other source can have its address): a slot freed and reused since, however often
+    /// (its 28-bit generation may have come round), is left alone.
+    pub(crate) fn release(&mut self, io: &Rc<ScheduledIo>) -> Option<Rc<ScheduledIo>> {
+        let key = io.key as usize;
         self.sources
-            .get(key as usize)
-            .filter(|io| io.generation == generation)?;
-        let io = self.sources.remove(key as usize);
-        self.generations[key as usize] = (generation + 1) & GENERATION_MASK;
+            .get(key)
+            .filter(|registered| Rc::ptr_eq(registered, io))?;
+        let io = self.sources.remove(key);
+        self.generations[key] = (io.generation + 1) & GENERATION_MASK;
         Some(io)
     }
 
@@ -260,5 +264,32 @@ impl Reactor {
         }
         self.events_seen += count as u64;
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registration whose slot was freed and taken by another source, even with the
+    /// same generation (as after 2^28 reuses of the key), frees nothing of that source.
+    #[test]
+    fn a_stale_release_leaves_the_slots_new_source_alone() {
+        let (mut reactor, _waker) = Reactor::new(16).unwrap();
+        let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
+        let first = reactor.register(&mut a).unwrap();
+        assert!(reactor.deregister(&mut a, &first).is_some());
+        // The generation comes round: the next source of this key gets the old one.
+        reactor.generations[first.key as usize] = first.generation;
+        let second = reactor.register(&mut b).unwrap();
+        assert_eq!(
+            (second.key, second.generation),
+            (first.key, first.generation)
+        );
+        assert!(
+            reactor.release(&first).is_none(),
+            "freed the new source's slot"
+        );
+        assert!(reactor.release(&second).is_some());
     }
 }

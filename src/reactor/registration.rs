@@ -196,9 +196,7 @@ impl Registration {
 
     /// Removes `source` from the reactor and frees the slot. Idempotent.
     pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source) {
-        let removed = self
-            .reactor
-            .deregister(source, self.io.key, self.io.generation);
+        let removed = self.reactor.deregister(source, &self.io);
         // Wakers are dropped outside the reactor's borrow.
         if let Some(io) = removed {
             drop(io.release());
@@ -209,7 +207,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         // If the owner already deregistered, this finds a newer generation and does nothing.
-        let removed = self.reactor.release(self.io.key, self.io.generation);
+        let removed = self.reactor.release(&self.io);
         if let Some(io) = removed {
             drop(io.release());
         }

@@ -159,18 +159,14 @@ impl ReactorHandle {
     pub(crate) fn deregister(
         &self,
         source: &mut impl mio::event::Source,
-        key: u32,
-        generation: u32,
+        io: &Rc<ScheduledIo>,
     ) -> Option<Rc<ScheduledIo>> {
-        self.core
-            .reactor
-            .borrow_mut()
-            .deregister(source, key, generation)
+        self.core.reactor.borrow_mut().deregister(source, io)
     }
 
     /// Frees the slot of a source whose owner did not deregister it.
-    pub(crate) fn release(&self, key: u32, generation: u32) -> Option<Rc<ScheduledIo>> {
-        self.core.reactor.borrow_mut().release(key, generation)
+    pub(crate) fn release(&self, io: &Rc<ScheduledIo>) -> Option<Rc<ScheduledIo>> {
+        self.core.reactor.borrow_mut().release(io)
     }
 
     /// Records what the task being polled waits on (debug snapshots).
