@@ -169,7 +169,7 @@ impl Reactor {
     ///
     /// The slot must hold this very `ScheduledIo` (the registration keeps it alive, so no
     /// other source can have its address): a slot freed and reused since, however often
-    /// (its 28-bit generation may have come round), is left alone.
+    /// (its 31-bit generation may have come round), is left alone.
     pub(crate) fn release(&mut self, io: &Rc<ScheduledIo>) -> Option<Rc<ScheduledIo>> {
         let key = io.key as usize;
         self.sources
@@ -272,7 +272,7 @@ mod tests {
     use super::*;
 
     /// A registration whose slot was freed and taken by another source, even with the
-    /// same generation (as after 2^28 reuses of the key), frees nothing of that source.
+    /// same generation (as after 2^31 reuses of the key), frees nothing of that source.
     #[test]
     fn a_stale_release_leaves_the_slots_new_source_alone() {
         let (mut reactor, _waker) = Reactor::new(16).unwrap();

@@ -206,7 +206,8 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // If the owner already deregistered, this finds a newer generation and does nothing.
+        // If the owner already deregistered, this finds the slot empty or holding another
+        // source's state, and does nothing.
         let removed = self.reactor.release(&self.io);
         if let Some(io) = removed {
             drop(io.release());

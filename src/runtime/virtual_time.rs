@@ -7,7 +7,8 @@
 //! to poll (every task waits) and no wake from another thread is pending, it looks at why
 //! the tasks wait:
 //!
-//! 1. No timer armed: nothing to jump to; the loop blocks for an event, as a real one does.
+//! 1. No timer armed (or only parked ones, due 2^48 ms or more after the start: they never
+//!    fire): nothing to jump to; the loop blocks for an event, as a real one does.
 //! 2. A blocking job (`spawn_blocking`, a file call, a host name lookup) is queued or
 //!    running: its result may be what a timeout races, so the clock stays; the loop waits
 //!    for events (the job's wake) in slices of the grace period, at least 1 ms.
@@ -86,8 +87,8 @@ impl Core {
     }
 
     /// Where the frozen clock goes to reach the timer due at `deadline`: there, or, if the
-    /// wheel reports a deadline the clock already reached (an entry parked past the end of
-    /// the wheel's range comes back due at each of its turns), one millisecond on, so that
+    /// wheel reports a deadline the clock already reached (an entry due past the end of
+    /// the wheel's range waits in its top level and comes back due at each of its turns), one millisecond on, so that
     /// the clock always moves and the loop cannot spin in place.
     fn next_stop(&self, deadline: Instant) -> Instant {
         let now = self.clock.read();

@@ -24,7 +24,9 @@
 //! ```
 //!
 //! Deadlines too far to represent (`Duration::MAX`, or `Instant` overflow) mean "never": such
-//! a sleep stays pending and costs no timer.
+//! a sleep stays pending and costs no timer. A deadline 2^48 ms (about 8,900 years) or more
+//! after the runtime started never fires either: its wheel entry is parked, kept so that it
+//! can be cancelled, in no slot.
 //!
 //! # Virtual time
 //!

@@ -10,8 +10,8 @@ use super::wheel::TimerKey;
 /// Waits until `duration` has elapsed: asyncio's `asyncio.sleep(delay)`.
 ///
 /// The deadline is fixed when `sleep` is called. `Duration::ZERO` completes at the first
-/// poll; `Duration::MAX` (or any deadline past what `Instant` can represent, or more than
-/// 2^48 ms, about 8,900 years, after the runtime started) never completes.
+/// poll; `Duration::MAX` (or any deadline past what `Instant` can represent, or 2^48 ms,
+/// about 8,900 years, or more after the runtime started) never completes.
 ///
 /// # Examples
 ///
@@ -41,8 +41,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline`.
 ///
-/// A deadline already past completes at the first poll; one more than 2^48 ms (about 8,900
-/// years) after the runtime started never completes.
+/// A deadline already past completes at the first poll; one 2^48 ms (about 8,900 years) or
+/// more after the runtime started never completes.
 ///
 /// # Examples
 ///

@@ -139,8 +139,8 @@ const TICK_MASK: u64 = (1 << TICK_BITS) - 1;
 /// Where an entry's level sits in its `place` word (3 bits), then its slot (12 bits).
 const LEVEL_SHIFT: u32 = TICK_BITS;
 const SLOT_SHIFT: u32 = TICK_BITS + 3;
-/// The level of a *parked* entry: one due at or after tick `TICK_MASK` (about 8,900 years
-/// after the wheel was made). It keeps its key (cancel and waker updates work) but sits in
+/// The level of a *parked* entry: one due at tick 2^48 or later (about 8,900 years after
+/// the wheel was made), which its 48 bits cannot hold. It keeps its key (cancel and waker updates work) but sits in
 /// no slot, so it never fires, like a deadline too far away for `Instant`.
 const PARKED: usize = 7;
 const _: () = assert!(LEVELS <= PARKED && SLOT_SHIFT + LEVEL0_BITS <= 64);
@@ -252,22 +252,22 @@ impl Wheel {
         self.inserted += 1;
         let generation = self.inserted;
         entry.insert(Entry {
-            place: tick, // `link` adds the level and slot
-
+            place: 0, // written by `link`, or below for a parked entry
             waker: crate::runtime::clone_waker(waker),
             generation,
             prev: NIL,
             next: NIL,
         });
-        if tick < TICK_MASK {
-            self.link(key as u32, tick);
-        } else {
-            self.entries[key].place = Entry::place(TICK_MASK, PARKED, 0);
-        }
         let timer = TimerKey {
             key: key as u32,
             generation: NonZeroU64::new(generation).expect("insertion numbers start at 1"),
         };
+        if tick > TICK_MASK {
+            // Parked: in no slot and not fine, so nothing ever fires it.
+            self.entries[key].place = Entry::place(0, PARKED, 0);
+            return Some((timer, tick));
+        }
+        self.link(key as u32, tick);
         if tick <= self.elapsed + FINE_TICKS {
             self.push_fine(deadline, timer);
         }
@@ -560,9 +560,17 @@ mod tests {
         assert_eq!(wakers.len(), 1, "a parked entry fired");
         assert!(wheel.is_armed(far) && wheel.is_armed(farther));
         assert!(wheel.update_waker(far, Waker::noop()).is_ok());
+        // Once the wheel is past 2^48 ms (a paused clock advanced that far), even a short
+        // timer is parked, never fired through the fine path.
+        let late = wheel
+            .insert(at(base, (1 << TICK_BITS) + 12), Waker::noop())
+            .unwrap();
+        wheel.process(at(base, (1 << TICK_BITS) + 20), &mut wakers);
+        assert_eq!(wakers.len(), 1, "a parked entry fired");
+        assert!(wheel.is_armed(late));
         assert!(wheel.cancel(far).is_some());
         assert!(!wheel.is_armed(far));
-        assert_eq!(wheel.clear().len(), 1);
+        assert_eq!(wheel.clear().len(), 2);
     }
 
     #[test]
