@@ -198,12 +198,10 @@ impl Core {
         let task = TaskBox::new(&self.arena, TaskCell::new(future));
         let mut store = self.tasks.borrow_mut();
         let public = store.next_public_id();
-        let spawned_ms = if self.config.debug {
-            self.clock.now();
-            self.clock.ms()
-        } else {
-            self.clock.ms()
-        };
+        if self.config.debug {
+            self.clock.now(); // a fresh reading: spawn times to the millisecond
+        }
+        let spawned_ms = self.clock.ms();
         let meta = TaskMeta::new(public, name, location);
         let id = store.insert(task, meta, spawned_ms);
         if self.config.debug {

@@ -206,6 +206,7 @@ fn push_task(queue: &mut VecDeque<TaskId>, id: TaskId) {
     queue.push_back(id);
 }
 
+/// `push_task` when `queue` is full: grows it, then queues `id`.
 #[cold]
 #[inline(never)]
 fn grow_and_push(queue: &mut VecDeque<TaskId>, id: TaskId) {

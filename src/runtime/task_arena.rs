@@ -169,16 +169,25 @@ impl TaskArena {
             return cell;
         }
         let size = (class + 1) * GRANULE;
-        let next = self.next.get();
-        if self.end.get().addr() - next.addr() >= size {
-            // SAFETY: `next..end` is the unused rest of a live chunk (invariant 3), and `size`
-            // bytes of it remain, so `next` is non-null and `next + size` stays in the chunk.
-            unsafe {
-                self.next.set(next.add(size));
-                return NonNull::new_unchecked(next);
-            }
+        match self.bump(size) {
+            Some(cell) => cell,
+            None => self.carve_from_new_chunk(size),
         }
-        self.carve_from_new_chunk(size)
+    }
+
+    /// The next `size` bytes of the chunk carved from, if it has them.
+    #[inline]
+    fn bump(&self, size: usize) -> Option<NonNull<u8>> {
+        let next = self.next.get();
+        if self.end.get().addr() - next.addr() < size {
+            return None;
+        }
+        // SAFETY: `next..end` is the unused rest of a live chunk (invariant 3), and `size`
+        // bytes of it remain, so `next` is non-null and `next + size` stays in the chunk.
+        unsafe {
+            self.next.set(next.add(size));
+            Some(NonNull::new_unchecked(next))
+        }
     }
 
     /// Starts a new chunk, writes its header and carves `size` bytes after it.
@@ -199,13 +208,18 @@ impl TaskArena {
         };
         self.chunks.borrow_mut().push(chunk);
         // The old chunk's unused tail (less than `MAX_CELL` bytes) is given up.
-        // SAFETY: `CHUNK_HEADER + size <= CHUNK_HEADER + MAX_CELL`, far below the chunk's
-        // size.
+        self.carve_from(chunk);
+        self.bump(size)
+            .expect("a fresh chunk has room for any cell")
+    }
+
+    /// Makes `chunk` (a live chunk none of whose cells is in use or on a free list) the
+    /// one carved from: its cells start after its header.
+    fn carve_from(&self, chunk: NonNull<u8>) {
+        // SAFETY: the header's end and one past the end of the chunk's allocation.
         unsafe {
-            let cell = chunk.add(CHUNK_HEADER);
-            self.next.set(cell.as_ptr().add(size));
+            self.next.set(chunk.as_ptr().add(CHUNK_HEADER));
             self.end.set(chunk.as_ptr().add(CHUNK_SIZE));
-            cell
         }
     }
 
@@ -229,11 +243,7 @@ impl TaskArena {
         for head in &self.free {
             head.set(ptr::null_mut());
         }
-        // SAFETY: the header's end and one past the end of the chunk's allocation.
-        unsafe {
-            self.next.set(newest.as_ptr().add(CHUNK_HEADER));
-            self.end.set(newest.as_ptr().add(CHUNK_SIZE));
-        }
+        self.carve_from(newest);
     }
 
     /// Puts a cell of class `class` on its free list. When it was the last cell in use,
@@ -267,7 +277,8 @@ impl TaskArena {
 impl Drop for TaskArena {
     fn drop(&mut self) {
         for chunk in self.chunks.get_mut().drain(..) {
-            // Invariant 3: no cell of it is in use (`keep_alive` would hold this arena).
+            // Invariants 3 and 5: no cell of it is in use (`keep_alive` would hold this
+            // arena).
             // SAFETY: `chunk` was allocated with `CHUNK_LAYOUT` and is freed once, here.
             unsafe { alloc::dealloc(chunk.as_ptr(), CHUNK_LAYOUT) };
         }
@@ -360,7 +371,7 @@ impl Drop for TaskBox {
                         // (invariant 3), and names the arena that carved it (invariant 2).
                         let arena = unsafe { arena_of(self.cell) };
                         // SAFETY: the arena is alive: its `keep_alive` holds it while this
-                        // cell is in use (invariant 3); the cell is carved as `class`.
+                        // cell is in use (invariant 5); the cell is carved as `class`.
                         let hold = unsafe { arena.as_ref().release(class, self.cell) };
                         // The arena's hold on itself goes last: if it was the last
                         // reference, the arena and its chunks go only now.

@@ -88,8 +88,8 @@ impl Core {
 
     /// Where the frozen clock goes to reach the timer due at `deadline`: there, or, if the
     /// wheel reports a deadline the clock already reached (an entry due past the end of
-    /// the wheel's range waits in its top level and comes back due at each of its turns), one millisecond on, so that
-    /// the clock always moves and the loop cannot spin in place.
+    /// the wheel's range waits in its top level and comes back due at each of its turns),
+    /// one millisecond on, so that the clock always moves and the loop cannot spin in place.
     fn next_stop(&self, deadline: Instant) -> Instant {
         let now = self.clock.read();
         if deadline > now {

@@ -176,9 +176,8 @@ impl Future for Sleep {
         let Some(deadline) = self.deadline else {
             return Poll::Pending; // never: nothing will wake us, and nothing needs to
         };
-        let mut check_clock = true;
-        match self.timer {
-            TimerState::Unarmed { check_clock: check } => check_clock = check,
+        let check_clock = match self.timer {
+            TimerState::Unarmed { check_clock } => check_clock,
             TimerState::Armed { runtime, key } => {
                 // Armed: still pending unless the wheel fired it (which is never early).
                 let armed = crate::runtime::with_timers(runtime, |wheel| {
@@ -202,10 +201,11 @@ impl Future for Sleep {
                                 .to_owned()
                         });
                         self.timer = TimerState::Unarmed { check_clock: true };
+                        true
                     }
                 }
             }
-        }
+        };
         if check_clock && crate::time::now() >= deadline {
             return Poll::Ready(());
         }

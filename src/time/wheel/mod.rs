@@ -140,8 +140,9 @@ const TICK_MASK: u64 = (1 << TICK_BITS) - 1;
 const LEVEL_SHIFT: u32 = TICK_BITS;
 const SLOT_SHIFT: u32 = TICK_BITS + 3;
 /// The level of a *parked* entry: one due at tick 2^48 or later (about 8,900 years after
-/// the wheel was made), which its 48 bits cannot hold. It keeps its key (cancel and waker updates work) but sits in
-/// no slot, so it never fires, like a deadline too far away for `Instant`.
+/// the wheel was made), which its 48 bits cannot hold. It keeps its key (cancel and waker
+/// updates work) but sits in no slot, so it never fires, like a deadline too far away for
+/// `Instant`.
 const PARKED: usize = 7;
 const _: () = assert!(LEVELS <= PARKED && SLOT_SHIFT + LEVEL0_BITS <= 64);
 
@@ -177,6 +178,13 @@ impl Entry {
     fn place(tick: u64, level: usize, slot: usize) -> u64 {
         tick | (level as u64) << LEVEL_SHIFT | (slot as u64) << SLOT_SHIFT
     }
+}
+
+/// The entry `timer` names, if it is still armed (its slot holds the same insertion).
+fn armed_entry(entries: &Slab<Entry>, timer: TimerKey) -> Option<&Entry> {
+    entries
+        .get(timer.key as usize)
+        .filter(|e| e.generation == timer.generation.get())
 }
 
 /// The timer wheel. Entries are removed when they fire; a `Sleep` then sees its deadline
@@ -281,9 +289,7 @@ impl Wheel {
     }
 
     fn entry(&self, timer: TimerKey) -> Option<&Entry> {
-        self.entries
-            .get(timer.key as usize)
-            .filter(|e| e.generation == timer.generation.get())
+        armed_entry(&self.entries, timer)
     }
 
     /// Replaces the waker of an armed timer unless it would wake the same task. Returns the
@@ -430,11 +436,8 @@ impl Wheel {
             return None;
         }
         let entries = &self.entries;
-        self.fine.retain(|(_, timer)| {
-            entries
-                .get(timer.key as usize)
-                .is_some_and(|e| e.generation == timer.generation.get())
-        });
+        self.fine
+            .retain(|&(_, timer)| armed_entry(entries, timer).is_some());
         self.fine.iter().map(|&(deadline, _)| deadline).min()
     }
 
@@ -446,11 +449,7 @@ impl Wheel {
         let mut i = 0;
         while i < self.fine.len() {
             let (deadline, timer) = self.fine[i];
-            let armed = self
-                .entries
-                .get(timer.key as usize)
-                .is_some_and(|e| e.generation == timer.generation.get());
-            if !armed {
+            if self.entry(timer).is_none() {
                 self.fine.swap_remove(i);
                 continue;
             }
